@@ -1,0 +1,2 @@
+import { placeholder } from '@tickline/core';
+test('workspace resolves', () => expect(placeholder).toBe('core'));
