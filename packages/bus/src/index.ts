@@ -1,1 +1,3 @@
-export const placeholder = 'bus';
+export * from './keys';
+export * from './codec';
+export * from './streamId';
