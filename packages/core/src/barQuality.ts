@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { label, unitInterval } from './numberSchemas';
+
+/** One reason a bar is less trustworthy, e.g. `{ code: 'gap', penalty: 0.3, detail: '12s without trades' }`. */
+export const QualityFlagSchema = z.strictObject({
+  /** Stable machine code (gap, outlier, duplicate, out_of_order, stale, ohlc, source_mismatch, filled, ...). */
+  code: label('code'),
+  /** How much this flag took off the score. */
+  penalty: unitInterval('penalty'),
+  detail: z.string().optional(),
+});
+export type QualityFlag = z.infer<typeof QualityFlagSchema>;
+
+/** A bar's quality: 1 is clean; the flags explain every point taken off. */
+export const BarQualitySchema = z.strictObject({
+  score: unitInterval('score'),
+  flags: z.array(QualityFlagSchema),
+});
+export type BarQuality = z.infer<typeof BarQualitySchema>;
