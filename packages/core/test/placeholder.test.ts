@@ -1,2 +1,0 @@
-import { placeholder } from '@tickline/core';
-test('workspace resolves', () => expect(placeholder).toBe('core'));
