@@ -23,10 +23,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   moduleNameMapper,
   transform: {
-    '^.+\\.ts$': [
-      'ts-jest',
-      { tsconfig: '<rootDir>/tsconfig.check.json', isolatedModules: true, diagnostics: false },
-    ],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.check.json', diagnostics: false }],
   },
   testTimeout: 30000,
   globalSetup: '<rootDir>/test/globalSetup.js',

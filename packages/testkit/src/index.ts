@@ -1,1 +1,4 @@
-export const placeholder = 'testkit';
+export * from './testRedis';
+export * from './freePort';
+export * from './redisServer';
+export * from './waitFor';
