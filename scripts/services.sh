@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the local Redis and PostgreSQL that Tickline's tests and demo use are reachable.
 # Order of preference: use a running server, else start an installed one, else install it from
-# Debian's packages (root only). Says what it did. Usage: scripts/services.sh up|status
+# Debian's packages (root only). Says what it did.
+# Usage: scripts/services.sh up [redis] [postgres]   (both when none is named) | status
 set -euo pipefail
 
 REDIS_HOST=127.0.0.1 REDIS_PORT=6379
@@ -65,10 +66,19 @@ ensure_test_db() {
   fi
 }
 
-case "${1:-up}" in
-  up) redis_up; pg_up ;;
+command=${1:-up}; shift || true
+wanted=${*:-redis postgres}
+case "$command" in
+  up)
+    for service in $wanted; do
+      case "$service" in
+        redis) redis_up ;;
+        postgres|postgresql) pg_up ;;
+        *) echo "unknown service '$service' (redis, postgres)" >&2; exit 2 ;;
+      esac
+    done ;;
   status)
     port_open $REDIS_HOST $REDIS_PORT && say "redis: up" || say "redis: down"
     port_open $PG_HOST $PG_PORT && say "postgresql: up" || say "postgresql: down" ;;
-  *) echo "usage: $0 up|status" >&2; exit 2 ;;
+  *) echo "usage: $0 up [redis] [postgres] | status" >&2; exit 2 ;;
 esac
