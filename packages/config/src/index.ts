@@ -1,1 +1,22 @@
-export const placeholder = 'config';
+export { ConfigError, formatProblem, type ConfigErrorCode, type ConfigProblem } from './configError';
+export {
+  CREDENTIAL_URL_PATHS,
+  ENV_BINDINGS,
+  SECRET_PATHS,
+  envNameFor,
+  type EnvBinding,
+  type EnvKind,
+} from './envBindings';
+export { loadConfig, type Env, type LoadConfigOptions, type TicklineConfig } from './loadConfig';
+export {
+  REDACTED,
+  createScrubber,
+  redactConfig,
+  redactUrl,
+  secretsOf,
+  urlPassword,
+  type Secret,
+} from './redact';
+export { configReference } from './reference';
+export { ConfigSchema, LOG_LEVELS, VENUE_NAMES, type ConfigInput, type LogLevel } from './schema';
+export { instrumentIdProblem, type VenueName } from './venues';

@@ -1,0 +1,279 @@
+import { z } from 'zod';
+import { instrumentIdProblem, VENUE_NAMES } from './venues';
+
+// The one schema every service shares. Each field carries its default and a description here, and
+// nowhere else: packages/config/README.md is generated from it (`tickline config docs`).
+// Error messages say what was expected; the loader appends what it got and where it came from.
+
+function int(min: number, max: number, expected: string) {
+  const error = { error: expected };
+  return z.number(error).int(error).min(min, error).max(max, error);
+}
+
+const positiveInt = () => int(1, Number.MAX_SAFE_INTEGER, 'expected a positive integer');
+const port = () => int(0, 65535, 'expected a port number 0-65535 (0 picks a free port)');
+const text = (expected = 'expected a non-empty string') =>
+  z.string({ error: expected }).min(1, { error: expected });
+const host = () => text('expected a host name or IP address to listen on');
+
+function hasProtocol(value: string, protocols: readonly string[]): URL | undefined {
+  try {
+    const url = new URL(value);
+    return protocols.includes(url.protocol.slice(0, -1)) ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function url(protocols: readonly string[]) {
+  const expected = `expected a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`;
+  return text(expected).refine((value) => hasProtocol(value, protocols) !== undefined, { error: expected });
+}
+
+/** An origin (scheme, host, port) to which a venue client appends the venue's documented paths. */
+function origin(protocols: readonly string[]) {
+  const expected = `expected an origin such as ${protocols[0]}://127.0.0.1:9443 (no path, no trailing slash)`;
+  return text(expected).refine(
+    (value) => {
+      const parsed = hasProtocol(value, protocols);
+      return parsed !== undefined && parsed.origin === value;
+    },
+    { error: expected },
+  );
+}
+
+const secret = (description: string) => text().optional().describe(description);
+
+const RedisSchema = z
+  .strictObject({
+    url: url(['redis', 'rediss'])
+      .default('redis://127.0.0.1:6379')
+      .describe('Redis server. `rediss://` turns TLS on. A password inside the URL is a secret.'),
+    username: text().optional().describe('Redis ACL user (overrides the one in the URL).'),
+    password: secret('Redis password (overrides the one in the URL). Environment only.'),
+    tls: z
+      .strictObject({
+        enabled: z
+          .boolean({ error: 'expected true or false' })
+          .default(false)
+          .describe('Connect with TLS (also on when the URL is `rediss://`).'),
+        caFile: text()
+          .optional()
+          .describe('PEM file of the certificate authority to trust; the system CAs when unset.'),
+        rejectUnauthorized: z
+          .boolean({ error: 'expected true or false' })
+          .default(true)
+          .describe('Refuse servers whose certificate does not verify. Turn off only for local tests.'),
+        servername: text().optional().describe('TLS server name (SNI) when it differs from the URL host.'),
+      })
+      .prefault({})
+      .describe('TLS settings for Redis.'),
+    commandTimeoutMs: positiveInt()
+      .default(5000)
+      .describe('Fail a Redis command not answered within this time (ioredis waits forever otherwise).'),
+    connectTimeoutMs: positiveInt()
+      .default(10000)
+      .describe('Give up one connection attempt after this time.'),
+  })
+  .prefault({})
+  .describe('Redis, which carries every stream and BullMQ queue.');
+
+const DatabaseSchema = z
+  .strictObject({
+    url: url(['postgres', 'postgresql'])
+      .optional()
+      .describe('PostgreSQL / TimescaleDB. Unset means no database: the file cache is the store.'),
+  })
+  .prefault({})
+  .describe('Bar and fundamentals database.');
+
+const CacheSchema = z
+  .strictObject({
+    dir: text()
+      .default('./.tickline/cache')
+      .describe('Root of the gzip file cache; relative paths resolve against the working directory.'),
+  })
+  .prefault({})
+  .describe('File cache of bars and fundamentals.');
+
+const WS = ['ws', 'wss'] as const;
+const HTTP = ['http', 'https'] as const;
+
+function endpoint(protocols: readonly string[], venue: string, fallback: string) {
+  const api = protocols === WS ? 'WebSocket' : 'REST';
+  return origin(protocols)
+    .default(fallback)
+    .describe(`Origin of the ${venue} ${api} API; point it at a mock server to test or replay.`);
+}
+
+const noWebSocket = (venue: string) =>
+  origin(WS).optional().describe(`Origin of the ${venue} WebSocket API, if one is used (none by default).`);
+
+const apiKey = (venue: string) => secret(`${venue} API key. Environment only.`);
+
+const venue = <T extends z.ZodType>(name: string, schema: T) => schema.describe(`The ${name} venue.`);
+
+const VenuesSchema = z
+  .strictObject({
+    binance: venue(
+      'binance',
+      z
+        .strictObject({
+          wsUrl: endpoint(WS, 'binance', 'wss://stream.binance.com:9443'),
+          restUrl: endpoint(HTTP, 'binance', 'https://api.binance.com'),
+          apiKey: apiKey('binance'),
+        })
+        .prefault({}),
+    ),
+    alpaca: venue(
+      'alpaca',
+      z
+        .strictObject({
+          wsUrl: endpoint(WS, 'alpaca', 'wss://stream.data.alpaca.markets'),
+          restUrl: endpoint(HTTP, 'alpaca', 'https://data.alpaca.markets'),
+          apiKey: apiKey('alpaca'),
+          apiSecret: secret('alpaca API secret. Environment only.'),
+          feed: z
+            .enum(['iex', 'sip'], { error: 'expected "iex" or "sip"' })
+            .default('iex')
+            .describe('Alpaca market-data feed: `iex` (free) or `sip` (paid, all exchanges).'),
+        })
+        .prefault({}),
+    ),
+    yahoo: venue(
+      'yahoo',
+      z
+        .strictObject({
+          wsUrl: noWebSocket('yahoo'),
+          restUrl: endpoint(HTTP, 'yahoo', 'https://query1.finance.yahoo.com'),
+        })
+        .prefault({}),
+    ),
+    alphavantage: venue(
+      'alphavantage',
+      z
+        .strictObject({
+          wsUrl: noWebSocket('alphavantage'),
+          restUrl: endpoint(HTTP, 'alphavantage', 'https://www.alphavantage.co'),
+          apiKey: apiKey('alphavantage'),
+        })
+        .prefault({}),
+    ),
+    fmp: venue(
+      'fmp',
+      z
+        .strictObject({
+          wsUrl: noWebSocket('fmp'),
+          restUrl: endpoint(HTTP, 'fmp', 'https://financialmodelingprep.com'),
+          apiKey: apiKey('fmp'),
+        })
+        .prefault({}),
+    ),
+  })
+  .prefault({})
+  .describe('Venue endpoints and credentials.');
+
+const InstrumentId = z.string({ error: 'expected "venue:SYMBOL"' }).superRefine((id, ctx) => {
+  const problem = instrumentIdProblem(id);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const BusSchema = z
+  .strictObject({
+    publisher: z
+      .strictObject({
+        batchSize: positiveInt()
+          .default(500)
+          .describe('Most records packed into one flush of pipelined XADDs.'),
+        lingerMs: int(0, 60000, 'expected an integer 0-60000')
+          .default(5)
+          .describe('How long a partial batch waits for more records before it is flushed.'),
+        maxBuffered: positiveInt()
+          .default(100000)
+          .describe('Records held in memory before `publish` makes the producer wait (backpressure).'),
+      })
+      .prefault({})
+      .describe('Stream publisher.'),
+    consumer: z
+      .strictObject({
+        batchSize: positiveInt().default(500).describe('Entries read per XREADGROUP.'),
+        blockMs: positiveInt().default(1000).describe('How long one XREADGROUP blocks waiting for entries.'),
+        claimIdleMs: positiveInt()
+          .default(30000)
+          .describe('Reclaim (XAUTOCLAIM) entries another consumer left pending this long.'),
+        maxAttempts: positiveInt()
+          .default(5)
+          .describe('Deliveries of one entry before it moves to `<prefix>:dlq:<source>`.'),
+      })
+      .prefault({})
+      .describe('Stream consumers (consumer groups).'),
+  })
+  .prefault({})
+  .describe('Redis Streams tuning.');
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const ConfigSchema = z
+  .strictObject({
+    prefix: z
+      .string({ error: 'expected a key prefix of letters, digits, "_" or "-"' })
+      .regex(/^[A-Za-z0-9_-]{1,32}$/, { error: 'expected a key prefix of letters, digits, "_" or "-"' })
+      .default('tl')
+      .describe('Prefix of every Redis key, e.g. `tl:ticks:{binance:BTCUSDT}`.'),
+    redis: RedisSchema,
+    database: DatabaseSchema,
+    cache: CacheSchema,
+    instruments: z
+      .array(InstrumentId, { error: 'expected a list of "venue:SYMBOL"' })
+      .min(1, { error: 'expected at least one instrument' })
+      .refine((ids) => new Set(ids).size === ids.length, { error: 'expected each instrument once' })
+      .default(['binance:BTCUSDT', 'binance:ETHUSDT'])
+      .describe('Instruments to ingest, as `venue:SYMBOL`.'),
+    venues: VenuesSchema,
+    metrics: z
+      .strictObject({
+        port: port()
+          .default(9464)
+          .describe('Port of `/healthz`, `/readyz` and `/metrics`; 0 picks a free one.'),
+        host: host()
+          .default('127.0.0.1')
+          .describe('Interface to listen on; `0.0.0.0` to be scraped from outside.'),
+      })
+      .prefault({})
+      .describe('Health and metrics HTTP endpoint of every process.'),
+    gateway: z
+      .strictObject({
+        port: port().default(8080).describe('Port of the gateway (HTTP, WebSocket, dashboard).'),
+        host: host().default('127.0.0.1').describe('Interface the gateway listens on.'),
+      })
+      .prefault({})
+      .describe('Strategy gateway.'),
+    bus: BusSchema,
+    log: z
+      .strictObject({
+        level: z
+          .enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` })
+          .default('info')
+          .describe('Least severe level written.'),
+      })
+      .prefault({})
+      .describe('Logging (JSON lines on stdout).'),
+    runtime: z
+      .strictObject({
+        shutdownTimeoutMs: positiveInt()
+          .default(25000)
+          .describe('Longest graceful stop (draining in-flight work) before the process exits anyway.'),
+        readyCheckTimeoutMs: positiveInt()
+          .default(2000)
+          .describe('A readiness check not answered within this time counts as failed.'),
+      })
+      .prefault({})
+      .describe('Service lifecycle.'),
+  })
+  .describe('Tickline configuration.');
+
+export type ConfigInput = z.input<typeof ConfigSchema>;
+export type ParsedConfig = z.output<typeof ConfigSchema>;
+export type VenuesConfig = ParsedConfig['venues'];
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export { VENUE_NAMES };
