@@ -1,0 +1,83 @@
+import type { Quote, Trade, Venue } from '@tickline/core';
+
+/** Why a stretch of data is missing. `stale`: our watchdog cut a silent link. */
+export type GapCause = 'reconnect' | 'sequence' | 'stale';
+
+/**
+ * A stretch of data we know we did not receive, published to `tl:gaps` so it can be backfilled.
+ * Time bounds are the last event time seen before and the first seen after (or the disconnect
+ * and reconnect times when no data bounds it). `fromId`/`toId` are the exact missing trade id range,
+ * inclusive, in the same form as `Trade.id`, when the venue numbers its trades.
+ */
+export interface FeedGap {
+  venue: Venue;
+  symbols: string[];
+  cause: GapCause;
+  fromTs: number;
+  toTs: number;
+  fromId?: string;
+  toId?: string;
+  /** How many trades are missing, when the ids say so. */
+  missing?: number;
+  /** Which connection saw it (e.g. `binance#2`). */
+  connection: string;
+}
+
+/** Input we could not turn into a record: the raw payload, why, and when it arrived. */
+export interface FeedReject {
+  venue: Venue;
+  raw: string;
+  reason: string;
+  recvTs: number;
+  connection: string;
+}
+
+export type FeedEvent =
+  | { type: 'trade'; trade: Trade }
+  | { type: 'quote'; quote: Quote }
+  | { type: 'gap'; gap: FeedGap }
+  | { type: 'reject'; reject: FeedReject }
+  | { type: 'connected'; venue: Venue; connection: string; at: number; url: string; streams: number }
+  /** Disconnects are data (tardis-node style): consumers may reset state or flag bars. */
+  | {
+      type: 'disconnected';
+      venue: Venue;
+      connection: string;
+      at: number;
+      cause: GapCause;
+      reason: string;
+      /** False for planned closes: rotation, removal of the last stream, stop(). */
+      unexpected: boolean;
+      /** Delay before the next attempt, when one is scheduled. */
+      retryInMs?: number;
+    }
+  /** The venue answered a request with an error, or said it is going down. */
+  | { type: 'venueError'; venue: Venue; connection: string; at: number; code?: number; message: string };
+
+export type FeedListener = (event: FeedEvent) => void;
+
+/** Counters for metrics; cumulative since start. */
+export interface FeedStats {
+  frames: number;
+  trades: number;
+  quotes: number;
+  rejects: number;
+  duplicates: number;
+  gaps: number;
+  connects: number;
+  disconnects: number;
+}
+
+/** A live venue feed: one object per venue, however many sockets it needs underneath. */
+export interface LiveFeed {
+  readonly venue: Venue;
+  /** Registers a listener; returns the function that removes it. Listeners run synchronously. */
+  onEvent(listener: FeedListener): () => void;
+  /** Opens the connections. Resolves once every connection has been attempted once. */
+  start(): Promise<void>;
+  /** Changes the instruments on live connections (subscribe / unsubscribe, open or close shards). */
+  setSymbols(symbols: readonly string[]): void;
+  /** Closes everything; idempotent. */
+  stop(): Promise<void>;
+  stats(): FeedStats;
+}
