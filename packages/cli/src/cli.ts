@@ -1,0 +1,36 @@
+import { ConfigError } from '@tickline/config';
+import { describeError, runServices } from '@tickline/runtime';
+import { CommanderError } from 'commander';
+import { CliError } from './cliError';
+import { createProgram, type CliDeps } from './program';
+import { serviceRegistry } from './serviceRegistry';
+
+export function defaultDeps(): CliDeps {
+  return {
+    env: process.env,
+    registry: serviceRegistry,
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    runServices: (services, config) => runServices(services, config),
+  };
+}
+
+/**
+ * Runs one `tickline` invocation; resolves with the exit code. For `run`, it resolves once the
+ * services have started, and the runtime owns the process from then on (signals, exit code).
+ */
+export async function runCli(argv: readonly string[], deps: CliDeps = defaultDeps()): Promise<number> {
+  try {
+    await createProgram(deps).parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    // Commander has already printed its own usage errors and help.
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof ConfigError) {
+      deps.stderr(`tickline: ${error.message}\n`);
+      return 1;
+    }
+    deps.stderr(`tickline: ${describeError(error)}\n`);
+    return error instanceof CliError ? error.exitCode : 1;
+  }
+}

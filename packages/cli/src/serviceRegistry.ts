@@ -1,0 +1,39 @@
+import type { ServiceDefinition } from '@tickline/runtime';
+import { CliError } from './cliError';
+
+/** One runnable service. */
+export interface ServiceEntry {
+  /** One line for `tickline run --help`. */
+  readonly summary: string;
+  /** Builds the service; called only when it is run, so unused services load nothing. */
+  readonly create: () => ServiceDefinition;
+}
+
+/** Service names (as typed after `tickline run`) to their factories. */
+export type ServiceRegistry = Readonly<Record<string, ServiceEntry>>;
+
+/**
+ * Every service `tickline run` knows. Empty for now: the ingestor, aggregator, sink, backfill,
+ * fundamentals and gateway services register here as they are written, e.g.
+ * `ingestor: { summary: 'venue feeds to tick streams', create: () => ingestorService }`.
+ */
+export const serviceRegistry: ServiceRegistry = {};
+
+/** The definitions for `tickline run <names...>`, in the order given; `all` means every one. */
+export function resolveServices(names: readonly string[], registry: ServiceRegistry): ServiceDefinition[] {
+  const available = Object.keys(registry);
+  if (names.includes('all') && available.length === 0) {
+    throw new CliError(
+      'no services are available yet: the service registry is empty ' +
+        '(ingestor, aggregator, sink, backfill, fundamentals and gateway are still to come)',
+    );
+  }
+  const wanted = names.includes('all') ? available : [...new Set(names)];
+  const unknown = wanted.filter((name) => !Object.hasOwn(registry, name));
+  if (unknown.length > 0) {
+    const list = unknown.map((name) => `'${name}'`).join(', ');
+    const choices = available.length === 0 ? 'none yet' : `${available.join(', ')}, all`;
+    throw new CliError(`unknown service ${list}; available: ${choices}`);
+  }
+  return wanted.map((name) => (registry[name] as ServiceEntry).create());
+}
