@@ -1,0 +1,16 @@
+// @tickline/aggregation: pure bar building. No I/O and no clock: time comes only from trades'
+// event times and explicit advanceTo()/flush() calls. The rules are in README.md.
+
+export { AggregationError, type AggregationErrorCode } from './aggregationError';
+export { BarBuilder, barFromBuilder, ohlcv, type BarLabel, type Ohlcv } from './barBuilder';
+export { barGrid, specName, type BarGrid, type EquityDaySpec, type TimeBarSpec } from './barGrid';
+export {
+  type AggregationEvent,
+  type AggregationStats,
+  type BarEvent,
+  type MissingEvent,
+  type RejectionEvent,
+  type RejectionReason,
+} from './events';
+export { DEFAULT_GATE_OPTIONS, TradeGate, type GateOptions } from './tradeGate';
+export { TimeBarAggregator, type TimeBarAggregatorOptions } from './timeBarAggregator';

@@ -1,0 +1,113 @@
+import { type Bar, type Trade } from '@tickline/core';
+import { AggregationError } from './aggregationError';
+import { barGrid, specName, type TimeBarSpec } from './barGrid';
+import { type AggregationEvent, type AggregationStats } from './events';
+import { TimeLane } from './timeLane';
+import { TradeGate, type GateOptions } from './tradeGate';
+
+export interface TimeBarAggregatorOptions extends GateOptions {
+  venue: Bar['venue'];
+  symbol: string;
+  /** The series to build, e.g. ['1m', '5m', '1h'] or [{ kind: 'equity-day' }]; one per output timeframe. */
+  timeframes: readonly TimeBarSpec[];
+  /** Publish a flat bar at the previous close, flagged 'filled', for every empty interval. Default false. */
+  fill?: boolean;
+  /** Written on every bar. Default 'live'. */
+  source?: string;
+}
+
+/**
+ * Time bars of one instrument for several timeframes at once, on event time. Pure: time moves only
+ * with the trades' event times and with advanceTo(); every output is an event appended to `out`.
+ * The rules (watermark, lateness, revisions, de-duplication, fill) are in the package README.
+ */
+export class TimeBarAggregator {
+  private readonly gate: TradeGate;
+  private readonly lanes: TimeLane[];
+
+  constructor(options: TimeBarAggregatorOptions) {
+    checkTimeframes(options.timeframes);
+    this.gate = new TradeGate(options.venue, options.symbol, options);
+    const settings = {
+      venue: options.venue,
+      symbol: options.symbol,
+      source: options.source ?? 'live',
+      fill: options.fill ?? false,
+    };
+    this.lanes = options.timeframes.map((spec) => new TimeLane(barGrid(spec), settings));
+  }
+
+  /** Event times at or before this are covered: bars ending here or earlier are final. */
+  get watermark(): number {
+    return this.gate.watermark;
+  }
+
+  push(trade: Trade, out: AggregationEvent[] = []): AggregationEvent[] {
+    if (!this.gate.admit(trade, out)) return out;
+    const watermark = this.gate.watermark;
+    for (const lane of this.lanes) {
+      lane.add(trade.price, trade.size, trade.ts, out);
+      if (watermark >= lane.nextFinalEnd) lane.finalize(watermark, this.gate.revisable, out);
+    }
+    return out;
+  }
+
+  pushAll(trades: readonly Trade[], out: AggregationEvent[] = []): AggregationEvent[] {
+    for (const trade of trades) this.push(trade, out);
+    return out;
+  }
+
+  /**
+   * Moves the watermark to `watermark` (never back) and closes what it passes: how a service
+   * finalizes bars of a quiet instrument from its wall clock (now minus the allowed lateness).
+   */
+  advanceTo(watermark: number, out: AggregationEvent[] = []): AggregationEvent[] {
+    this.gate.advance(watermark);
+    const current = this.gate.watermark;
+    for (const lane of this.lanes) {
+      if (current >= lane.nextFinalEnd) lane.finalize(current, this.gate.revisable, out);
+    }
+    return out;
+  }
+
+  /**
+   * End of input (replay): every open bar becomes final now, whatever the watermark. A trade pushed
+   * afterwards revises those bars like any late trade.
+   */
+  flush(out: AggregationEvent[] = []): AggregationEvent[] {
+    for (const lane of this.lanes) lane.finalize(Infinity, this.gate.revisable, out);
+    return out;
+  }
+
+  /** The open bars as they stand, for partial updates at whatever rate the caller chooses. */
+  partials(out: AggregationEvent[] = []): AggregationEvent[] {
+    for (const lane of this.lanes) lane.partials(out);
+    return out;
+  }
+
+  stats(): AggregationStats {
+    const { accepted, duplicates, rejected } = this.gate;
+    return {
+      accepted,
+      duplicates,
+      rejected,
+      outsideSession: this.lanes.reduce((sum, lane) => sum + lane.outsideSession, 0),
+    };
+  }
+}
+
+function checkTimeframes(specs: readonly TimeBarSpec[]): void {
+  if (specs.length === 0) throw new AggregationError('INVALID_OPTIONS', 'timeframes must name at least one');
+  const seen = new Map<string, string>();
+  for (const spec of specs) {
+    const timeframe = barGrid(spec).timeframe;
+    const other = seen.get(timeframe);
+    if (other !== undefined) {
+      throw new AggregationError(
+        'INVALID_OPTIONS',
+        `timeframes ${other} and ${specName(spec)} both write ${timeframe} bars: keep one`,
+      );
+    }
+    seen.set(timeframe, specName(spec));
+  }
+}

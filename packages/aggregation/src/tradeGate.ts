@@ -1,0 +1,155 @@
+import { type Trade, type Venue } from '@tickline/core';
+import { AggregationError } from './aggregationError';
+import { type RejectionEvent, type RejectionReason } from './events';
+
+/** Settings shared by every aggregator; defaults in DEFAULT_GATE_OPTIONS. */
+export interface GateOptions {
+  /** How far behind the newest event time a trade may arrive and still count as on time. Default 2000 ms. */
+  allowedLatenessMs?: number;
+  /** How far behind the watermark a trade may be and still revise a final bar. Default 1 h. */
+  revisionWindowMs?: number;
+  /** A trade whose event time is this far ahead of its receive time is rejected ('future'). Default 60 s. */
+  maxFutureMs?: number;
+}
+
+export const DEFAULT_GATE_OPTIONS: Required<GateOptions> = {
+  allowedLatenessMs: 2000,
+  revisionWindowMs: 3_600_000,
+  maxFutureMs: 60_000,
+};
+
+// Ids are remembered in buckets of event time so that a whole bucket is forgotten at once.
+const ID_BUCKET_MS = 60_000;
+
+/**
+ * Event time and de-duplication for one instrument. The watermark is the newest event time seen minus
+ * the allowed lateness (or later, through advance()); it never goes back. A trade more than the
+ * revision window behind the watermark is too late; ids are remembered exactly as long as a trade with
+ * that id could still be accepted, so memory is bounded by the window.
+ */
+export class TradeGate {
+  watermark = -Infinity;
+  accepted = 0;
+  duplicates = 0;
+  rejected = 0;
+  private readonly lateness: number;
+  private readonly window: number;
+  private readonly maxFuture: number;
+  private readonly ids = new Set<string>();
+  private readonly buckets = new Map<number, string[]>();
+  private bucketStart = NaN;
+  private bucket: string[] = [];
+  private nextExpiry = Infinity;
+
+  constructor(
+    private readonly venue: Venue,
+    private readonly symbol: string,
+    options: GateOptions,
+  ) {
+    const settings = { ...DEFAULT_GATE_OPTIONS, ...options };
+    for (const name of ['allowedLatenessMs', 'revisionWindowMs', 'maxFutureMs'] as const) {
+      const value = settings[name];
+      if (!(Number.isFinite(value) && value >= 0)) {
+        throw new AggregationError(
+          'INVALID_OPTIONS',
+          `${name} must be a finite number of ms >= 0, got ${value}`,
+        );
+      }
+    }
+    this.lateness = settings.allowedLatenessMs;
+    this.window = settings.revisionWindowMs;
+    this.maxFuture = settings.maxFutureMs;
+  }
+
+  /** Whether to use the trade: true, or false for a duplicate (counted) or a rejection (pushed to `out`). */
+  admit(trade: Trade, out: Pick<RejectionEvent[], 'push'>): boolean {
+    const ts = trade.ts;
+    if (trade.symbol !== this.symbol || trade.venue !== this.venue) {
+      return this.reject(
+        out,
+        trade,
+        'other-instrument',
+        `trade of ${trade.venue}:${trade.symbol} sent to the aggregator of ${this.venue}:${this.symbol}`,
+      );
+    }
+    if (ts < this.watermark - this.window) {
+      const behind = this.watermark - ts;
+      return this.reject(
+        out,
+        trade,
+        'too-late',
+        `event time ${behind} ms behind the watermark, past the ${this.window} ms revision window`,
+      );
+    }
+    if (ts > trade.recvTs + this.maxFuture) {
+      return this.reject(out, trade, 'future', `event time ${ts - trade.recvTs} ms after receive time`);
+    }
+    if (this.ids.has(trade.id)) {
+      this.duplicates++;
+      return false;
+    }
+    this.ids.add(trade.id);
+    this.remember(trade.id, ts);
+    this.advance(ts - this.lateness);
+    this.accepted++;
+    return true;
+  }
+
+  /** Moves the watermark forward (never back), e.g. from the wall clock for a quiet instrument. */
+  advance(watermark: number): void {
+    if (watermark <= this.watermark) return;
+    this.watermark = watermark;
+    if (watermark - this.window >= this.nextExpiry) this.expire(watermark - this.window);
+  }
+
+  /** Event times before this are too late. */
+  /** How many ids are remembered for de-duplication (for tests and metrics). */
+  get rememberedIds(): number {
+    return this.ids.size;
+  }
+
+  get revisable(): number {
+    return this.watermark - this.window;
+  }
+
+  private reject(
+    out: Pick<RejectionEvent[], 'push'>,
+    trade: Trade,
+    reason: RejectionReason,
+    detail: string,
+  ): false {
+    out.push({ kind: 'rejected', reason, trade, detail });
+    this.rejected++;
+    return false;
+  }
+
+  private remember(id: string, ts: number): void {
+    const start = ts - (((ts % ID_BUCKET_MS) + ID_BUCKET_MS) % ID_BUCKET_MS);
+    if (start !== this.bucketStart) {
+      let bucket = this.buckets.get(start);
+      if (bucket === undefined) {
+        bucket = [];
+        this.buckets.set(start, bucket);
+        if (start + ID_BUCKET_MS < this.nextExpiry) this.nextExpiry = start + ID_BUCKET_MS;
+      }
+      this.bucketStart = start;
+      this.bucket = bucket;
+    }
+    this.bucket.push(id);
+  }
+
+  private expire(limit: number): void {
+    let next = Infinity;
+    for (const [start, ids] of this.buckets) {
+      const end = start + ID_BUCKET_MS;
+      if (end > limit) {
+        if (end < next) next = end;
+        continue;
+      }
+      for (const id of ids) this.ids.delete(id);
+      this.buckets.delete(start);
+      if (start === this.bucketStart) this.bucketStart = NaN;
+    }
+    this.nextExpiry = next;
+  }
+}
