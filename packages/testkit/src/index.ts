@@ -2,3 +2,4 @@ export * from './testRedis';
 export * from './freePort';
 export * from './redisServer';
 export * from './waitFor';
+export * from './faultProxy';
