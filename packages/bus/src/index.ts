@@ -7,3 +7,8 @@ export * from './consumerEntries';
 export * from './pendingClaims';
 export * from './deadLetter';
 export * from './consumer';
+export * from './redisClient';
+export * from './publisher';
+export * from './publisherBatch';
+export * from './trimPolicy';
+export * from './trimStream';
