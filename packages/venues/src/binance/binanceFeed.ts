@@ -1,0 +1,274 @@
+import { FeedEmitter } from '../feed/feedEmitter';
+import type { FeedEvent, FeedGap, FeedListener, FeedStats, GapCause, LiveFeed } from '../feed/feedEvents';
+import { SequenceTracker } from '../feed/sequenceTracker';
+import type { WsCloseInfo } from '../feed/wsConnection';
+import { VenueError } from '../venueError';
+import {
+  resolveBinanceFeedOptions,
+  type BinanceFeedOptions,
+  type ResolvedBinanceFeedOptions,
+} from './binanceFeedOptions';
+import { mapBinanceFrame, type BinanceMessage } from './binanceMapper';
+import { BinanceShard, type ShardHandlers, type ShardSlot } from './binanceShard';
+import { assignStreams } from './binanceShards';
+import { isBinanceSymbol, parseStreamName, streamName, type BinanceChannel } from './binanceSymbols';
+
+type TradeMessage = Extract<BinanceMessage, { kind: 'trade' }>;
+
+/**
+ * The Binance spot live feed: trades (`trade` or `aggTrade`) and `bookTicker` quotes over combined
+ * streams, sharded across connections, with gaps reported from trade ids and from every outage.
+ * See the package README for the event contract.
+ */
+export class BinanceFeed implements LiveFeed {
+  readonly venue = 'binance' as const;
+  private readonly options: ResolvedBinanceFeedOptions;
+  private readonly emitter: FeedEmitter;
+  private readonly tracker = new SequenceTracker();
+  /** Streams whose connection went down since their last message, and why. */
+  private readonly outage = new Map<string, GapCause>();
+  /** Shards with no open socket since an unexpected close: since when, and why. */
+  private readonly down = new Map<BinanceShard, { since: number; cause: GapCause }>();
+  /** Streams we stopped wanting whose UNSUBSCRIBE is not confirmed yet: their frames are still valid. */
+  private readonly draining = new Set<string>();
+  private symbols: Set<string>;
+  private shards: BinanceShard[] = [];
+  private nextShardId = 1;
+  private state: 'idle' | 'running' | 'stopped' = 'idle';
+  private stopping: Promise<void> | undefined;
+  private readonly counters: FeedStats = {
+    frames: 0,
+    trades: 0,
+    quotes: 0,
+    rejects: 0,
+    duplicates: 0,
+    gaps: 0,
+    connects: 0,
+    disconnects: 0,
+  };
+  private readonly handlers: ShardHandlers = {
+    open: (shard, slot, at, url) => this.onOpen(shard, slot, at, url),
+    message: (shard, slot, text, recvTs) => this.onMessage(shard, slot, text, recvTs),
+    close: (shard, slot, info, covered) => this.onClose(shard, slot, info, covered),
+    unsubscribed: (streams) => this.onUnsubscribed(streams),
+  };
+
+  constructor(options: BinanceFeedOptions) {
+    this.options = resolveBinanceFeedOptions(options);
+    this.symbols = new Set(this.options.symbols);
+    this.emitter = new FeedEmitter((error) => this.options.onError(error));
+  }
+
+  onEvent(listener: FeedListener): () => void {
+    return this.emitter.add(listener);
+  }
+
+  start(): Promise<void> {
+    if (this.state === 'stopped')
+      return Promise.reject(new VenueError('INVALID_STATE', 'Binance feed was stopped'));
+    if (this.state === 'idle') {
+      this.state = 'running';
+      this.reshard();
+    }
+    return Promise.resolve();
+  }
+
+  setSymbols(symbols: readonly string[]): void {
+    const bad = symbols.filter((s) => !isBinanceSymbol(s));
+    if (bad.length > 0) throw new VenueError('INVALID_OPTIONS', `not Binance symbols: ${bad.join(', ')}`);
+    const next = new Set(symbols);
+    for (const s of this.symbols) {
+      if (!next.has(s)) for (const stream of this.streamsOf(s)) this.draining.add(stream);
+    }
+    for (const s of next) for (const stream of this.streamsOf(s)) this.draining.delete(stream);
+    this.symbols = next;
+    if (this.state === 'running') this.reshard();
+  }
+
+  stop(): Promise<void> {
+    this.state = 'stopped';
+    this.stopping ??= Promise.all(this.shards.map((shard) => shard.stop())).then(() => undefined);
+    return this.stopping;
+  }
+
+  stats(): FeedStats {
+    return { ...this.counters };
+  }
+
+  /** How many connections carry the streams now (for metrics and tests). */
+  get shardCount(): number {
+    return this.shards.length;
+  }
+
+  private streamsOf(symbol: string): string[] {
+    const channels: BinanceChannel[] = [];
+    if (this.options.trades) channels.push(this.options.trades);
+    if (this.options.quotes) channels.push('bookTicker');
+    return channels.map((channel) => streamName(symbol, channel));
+  }
+
+  private reshard(): void {
+    const wanted = [...this.symbols].flatMap((s) => this.streamsOf(s));
+    const plans = assignStreams(
+      this.shards.map((shard) => ({ id: shard.id, streams: shard.streams })),
+      wanted,
+      this.options.maxStreamsPerConnection,
+    );
+    const kept = new Set(plans.map((p) => p.id));
+    for (const shard of this.shards.filter((s) => !kept.has(s.id))) {
+      void shard.stop().then(() => this.onUnsubscribed([...shard.streams]));
+    }
+    this.shards = this.shards.filter((s) => kept.has(s.id));
+    for (const plan of plans) {
+      const existing = this.shards.find((s) => s.id === plan.id);
+      if (existing) {
+        existing.setStreams(plan.streams);
+        continue;
+      }
+      const shard = new BinanceShard(this.nextShardId++, plan.streams, this.options, this.handlers);
+      this.shards.push(shard);
+      shard.start();
+    }
+  }
+
+  private isKnownSymbol = (symbol: string): boolean =>
+    this.symbols.has(symbol) || this.streamsOf(symbol).some((s) => this.draining.has(s));
+
+  private onMessage(shard: BinanceShard, slot: ShardSlot, text: string, recvTs: number): void {
+    this.counters.frames += 1;
+    const message = mapBinanceFrame(text, recvTs, { isKnownSymbol: this.isKnownSymbol });
+    switch (message.kind) {
+      case 'trade':
+        shard.lastDataAt = recvTs;
+        return this.onTrade(message, slot.name);
+      case 'quote': {
+        shard.lastDataAt = recvTs;
+        const key = streamName(message.quote.symbol, 'bookTicker');
+        // Update ids are not consecutive per quote, so they only serve to drop repeats.
+        if (this.tracker.observe(key, message.seq, message.quote.ts).kind === 'duplicate') {
+          this.counters.duplicates += 1;
+          return;
+        }
+        this.counters.quotes += 1;
+        return this.emit({ type: 'quote', quote: message.quote });
+      }
+      case 'reply':
+        shard.settle(slot, message.id, true);
+        return;
+      case 'error': {
+        const request = shard.settle(slot, message.id, false);
+        const about = request ? ` (${request.method} ${request.streams.join(',')})` : '';
+        return this.venueError(slot, recvTs, `${message.msg}${about}`, message.code);
+      }
+      case 'shutdown':
+        this.venueError(slot, recvTs, 'serverShutdown: rotating to a new connection');
+        return shard.rotate(slot);
+      case 'reject':
+        this.counters.rejects += 1;
+        return this.emit({
+          type: 'reject',
+          reject: { venue: 'binance', raw: text, reason: message.reason, recvTs, connection: slot.name },
+        });
+    }
+  }
+
+  private onTrade(message: TradeMessage, connection: string): void {
+    const { trade, channel, seq } = message;
+    const key = streamName(trade.symbol, channel);
+    const verdict = this.tracker.observe(key, seq, trade.ts);
+    if (verdict.kind === 'duplicate') {
+      this.counters.duplicates += 1;
+      return;
+    }
+    if (verdict.kind === 'gap') {
+      const prefix = channel === 'aggTrade' ? 'a' : '';
+      this.emitGap({
+        venue: 'binance',
+        symbols: [trade.symbol],
+        cause: this.outage.get(key) ?? 'sequence',
+        fromTs: verdict.fromTs,
+        toTs: verdict.toTs,
+        fromId: `${prefix}${verdict.fromId}`,
+        toId: `${prefix}${verdict.toId}`,
+        missing: verdict.missing,
+        connection,
+      });
+    }
+    this.outage.delete(key);
+    this.counters.trades += 1;
+    this.emit({ type: 'trade', trade });
+  }
+
+  private onOpen(shard: BinanceShard, slot: ShardSlot, at: number, url: string): void {
+    this.counters.connects += 1;
+    this.emit({
+      type: 'connected',
+      venue: 'binance',
+      connection: slot.name,
+      at,
+      url,
+      streams: shard.streams.length,
+    });
+    const down = this.down.get(shard);
+    if (down === undefined) return;
+    this.down.delete(shard);
+    this.emitGap({
+      venue: 'binance',
+      symbols: shard.symbols,
+      cause: down.cause,
+      fromTs: down.since,
+      toTs: at,
+      connection: slot.name,
+    });
+  }
+
+  private onClose(shard: BinanceShard, slot: ShardSlot, info: WsCloseInfo, covered: boolean): void {
+    const unexpected = !info.planned && !covered;
+    if (info.wasOpen || unexpected) {
+      if (unexpected) this.counters.disconnects += 1;
+      this.emit({
+        type: 'disconnected',
+        venue: 'binance',
+        connection: slot.name,
+        at: info.at,
+        cause: info.cause,
+        reason: info.reason,
+        unexpected,
+        ...(info.retryInMs === undefined || covered ? {} : { retryInMs: info.retryInMs }),
+      });
+    }
+    if (!unexpected || !info.wasOpen || this.state !== 'running') return;
+    this.down.set(shard, { since: Math.min(shard.lastDataAt ?? info.at, info.at), cause: info.cause });
+    for (const stream of shard.streams) this.outage.set(stream, info.cause);
+  }
+
+  private onUnsubscribed(streams: string[]): void {
+    for (const stream of streams) {
+      const symbol = parseStreamName(stream)?.symbol;
+      if (symbol !== undefined && this.symbols.has(symbol)) continue;
+      this.draining.delete(stream);
+      this.tracker.forget(stream);
+      this.outage.delete(stream);
+    }
+  }
+
+  private venueError(slot: ShardSlot, at: number, message: string, code?: number): void {
+    this.emit({
+      type: 'venueError',
+      venue: 'binance',
+      connection: slot.name,
+      at,
+      message,
+      ...(code === undefined ? {} : { code }),
+    });
+  }
+
+  private emitGap(gap: FeedGap): void {
+    this.counters.gaps += 1;
+    this.emit({ type: 'gap', gap });
+  }
+
+  private emit(event: FeedEvent): void {
+    this.emitter.emit(event);
+  }
+}

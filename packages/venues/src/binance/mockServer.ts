@@ -1,0 +1,334 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { RecordedFrame } from '../recording/recordingFile';
+import { handleControl } from './mockControl';
+import { defaultFaults, isSkipped, malformedDraw, seededRandom, type MockFaults } from './mockFaults';
+import { envelope, malformedFrame, splitFrame, tradeIdOf, type SplitFrame } from './mockFrames';
+
+/** Every field has a default, given in brackets. */
+export interface BinanceMockOptions {
+  /** [0: any free port] */
+  port?: number;
+  /** [127.0.0.1] */
+  host?: string;
+  /** Server ping period, ms [20000, as Binance since 2025]. */
+  pingIntervalMs?: number;
+  /** A connection that has not answered a ping for this long is cut, ms [60000]. */
+  pongTimeoutMs?: number;
+  /** [1024] */
+  maxStreamsPerConnection?: number;
+  /** Incoming messages (control, ping, pong) per second before the connection is cut [5]. */
+  maxIncomingPerSecond?: number;
+  /** Connections are closed at this age, ms [24 h]. */
+  maxConnectionAgeMs?: number;
+  faults?: Partial<MockFaults>;
+  /** Seed of the fault PRNG [1]. */
+  seed?: number;
+}
+
+/** What the mock knows of one client connection (exposed for tests). */
+export interface MockConnection {
+  id: number;
+  path: string;
+  combined: boolean;
+  streams: string[];
+  /** Data frames sent (malformed ones excluded). */
+  sent: number;
+  malformedSent: number;
+  pongs: number;
+  controlMessages: number;
+  open: boolean;
+  stalledUntil: number;
+  stallUsed: boolean;
+  lastPongAt: number;
+  incoming: number[];
+  socket: WebSocket;
+}
+
+export interface ReplayOptions {
+  /** Real time × speed, or as fast as the clients take it. */
+  speed: number | 'max';
+  /** Wait until some connection has subscribed to something before the first frame [true]. */
+  waitForSubscriber?: boolean;
+}
+
+/**
+ * A Binance spot market-stream server for tests and replay, speaking the real protocol: `/stream?streams=`
+ * (combined envelopes) and `/ws/<stream>` (raw payloads) paths, live SUBSCRIBE / UNSUBSCRIBE /
+ * LIST_SUBSCRIPTIONS / SET_PROPERTY / GET_PROPERTY with Binance's replies and errors, server pings
+ * with a pong deadline, the incoming-message rate limit, the connection age limit and
+ * `serverShutdown`, plus fault switches.
+ */
+export class BinanceMockServer {
+  readonly faults: MockFaults;
+  readonly connections: MockConnection[] = [];
+  readonly stats = { refused: 0, rateLimitCloses: 0, skipped: 0, published: 0 };
+  private readonly wss = new WebSocketServer({ noServer: true });
+  private readonly random: () => number;
+  private refuseUntil = 0;
+  private tradeIndex = 0;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly http: Server,
+    private readonly options: Required<Omit<BinanceMockOptions, 'faults'>>,
+    faults: Partial<MockFaults>,
+  ) {
+    this.faults = { ...defaultFaults(), ...faults };
+    this.random = seededRandom(options.seed);
+    http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.onUpgrade(req, socket, head),
+    );
+    this.pingTimer = setInterval(() => this.pingAll(), options.pingIntervalMs);
+  }
+
+  static async start(options: BinanceMockOptions = {}): Promise<BinanceMockServer> {
+    const resolved = {
+      port: 0,
+      host: '127.0.0.1',
+      pingIntervalMs: 20_000,
+      pongTimeoutMs: 60_000,
+      maxStreamsPerConnection: 1024,
+      maxIncomingPerSecond: 5,
+      maxConnectionAgeMs: 24 * 3600_000,
+      seed: 1,
+      ...options,
+    };
+    const http = createServer((_req, res) => res.writeHead(404).end());
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(resolved.port, resolved.host, () => resolve());
+    });
+    return new BinanceMockServer(http, resolved, options.faults ?? {});
+  }
+
+  get port(): number {
+    const address = this.http.address();
+    return typeof address === 'object' && address !== null ? address.port : 0;
+  }
+
+  /** The origin to give a feed (`TICKLINE_BINANCE_WS_URL`), e.g. `ws://127.0.0.1:40123`. */
+  get url(): string {
+    return `ws://${this.options.host}:${this.port}`;
+  }
+
+  get openConnections(): MockConnection[] {
+    return this.connections.filter((c) => c.open);
+  }
+
+  /** Upgrades fail with HTTP 503 for this long. */
+  refuseConnectionsFor(ms: number): void {
+    this.refuseUntil = Date.now() + ms;
+  }
+
+  /** Every open connection goes silent (socket open, nothing sent) for `ms`. */
+  stallConnections(ms: number): void {
+    for (const c of this.openConnections) c.stalledUntil = Date.now() + ms;
+  }
+
+  /** Cuts every connection without a close frame. */
+  dropConnections(): void {
+    for (const c of this.openConnections) c.socket.terminate();
+  }
+
+  sendServerShutdown(): void {
+    const payload = JSON.stringify({ e: 'serverShutdown', E: Date.now() });
+    for (const c of this.openConnections)
+      c.socket.send(c.combined ? envelope('!serverShutdown', payload) : payload);
+  }
+
+  /** Sends one frame (envelope or raw payload text) to its stream's subscribers; returns how many got it. */
+  publishFrame(text: string): number {
+    const frame = splitFrame(text);
+    return frame === undefined ? 0 : this.publish(frame.stream, frame.payload);
+  }
+
+  /** Sends a payload on a stream to its subscribers, applying the faults; returns how many got it. */
+  publish(stream: string, payload: string): number {
+    this.stats.published += 1;
+    const id = tradeIdOf(stream, payload);
+    if (id !== undefined && isSkipped(this.faults, id, this.tradeIndex++)) {
+      this.stats.skipped += 1;
+      return 0;
+    }
+    let delivered = 0;
+    const malformed = malformedDraw(this.faults.malformedRate, this.random);
+    for (const c of this.openConnections) {
+      if (!c.streams.includes(stream) || this.isStalled(c)) continue;
+      this.send(c, { stream, payload });
+      c.sent += 1;
+      delivered += 1;
+      for (const kind of malformed) {
+        this.send(c, malformedFrame({ stream, payload }, kind));
+        c.malformedSent += 1;
+      }
+      this.applyCountFaults(c);
+    }
+    return delivered;
+  }
+
+  /** Plays recorded frames through {@link publishFrame}; resolves when done or when the server closes. */
+  async replay(frames: AsyncIterable<RecordedFrame> | Iterable<RecordedFrame>, options: ReplayOptions) {
+    if (options.waitForSubscriber ?? true) {
+      while (!this.closed && !this.connections.some((c) => c.open && c.streams.length > 0)) await sleep(5);
+    }
+    let first: number | undefined;
+    const startedAt = Date.now();
+    let count = 0;
+    for await (const frame of frames) {
+      if (this.closed) break;
+      first ??= frame.t;
+      if (options.speed === 'max') {
+        if (++count % 256 === 0) await this.backpressure();
+      } else {
+        const wait = startedAt + (frame.t - first) / options.speed - Date.now();
+        if (wait > 0) await sleep(wait);
+      }
+      this.publishFrame(frame.frame);
+    }
+    return { frames: count };
+  }
+
+  /** Resolves once some open connection subscribes to `stream`. */
+  async waitForSubscription(stream: string, connections = 1): Promise<void> {
+    while (this.openConnections.filter((c) => c.streams.includes(stream)).length < connections)
+      await sleep(5);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.pingTimer);
+    for (const c of this.connections) c.socket.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (Date.now() < this.refuseUntil || this.closed) {
+      this.stats.refused += 1;
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    const route = parsePath(req.url ?? '/');
+    if (route === undefined || route.streams.length > this.options.maxStreamsPerConnection) {
+      socket.end(
+        `HTTP/1.1 ${route ? 400 : 404} Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req.url ?? '/', route));
+  }
+
+  private onConnection(
+    socket: WebSocket,
+    path: string,
+    route: { combined: boolean; streams: string[] },
+  ): void {
+    const now = Date.now();
+    const c: MockConnection = {
+      id: this.connections.length + 1,
+      path,
+      ...route,
+      sent: 0,
+      malformedSent: 0,
+      pongs: 0,
+      controlMessages: 0,
+      open: true,
+      stalledUntil: 0,
+      stallUsed: false,
+      lastPongAt: now,
+      incoming: [],
+      socket,
+    };
+    this.connections.push(c);
+    const ageTimer = setTimeout(() => socket.close(1000), this.options.maxConnectionAgeMs);
+    socket.on('message', (data: Buffer) => this.onControl(c, data.toString()));
+    socket.on('pong', () => {
+      c.pongs += 1;
+      c.lastPongAt = Date.now();
+      this.countIncoming(c);
+    });
+    socket.on('ping', () => this.countIncoming(c));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      c.open = false;
+      clearTimeout(ageTimer);
+    });
+  }
+
+  private onControl(c: MockConnection, text: string): void {
+    c.controlMessages += 1;
+    if (!c.open || !this.countIncoming(c) || this.isStalled(c)) return;
+    const outcome = handleControl(text, {
+      streams: c.streams,
+      combined: c.combined,
+      maxStreams: this.options.maxStreamsPerConnection,
+    });
+    if (outcome.streams) c.streams = outcome.streams;
+    if (outcome.combined !== undefined) c.combined = outcome.combined;
+    c.socket.send(outcome.reply);
+  }
+
+  /** Binance counts pings, pongs and control messages; more than the limit in a second cuts the link. */
+  private countIncoming(c: MockConnection): boolean {
+    const now = Date.now();
+    c.incoming = c.incoming.filter((t) => now - t < 1000);
+    c.incoming.push(now);
+    if (c.incoming.length <= this.options.maxIncomingPerSecond) return true;
+    this.stats.rateLimitCloses += 1;
+    c.open = false;
+    c.socket.close(1008, 'Too many requests');
+    return false;
+  }
+
+  private pingAll(): void {
+    const now = Date.now();
+    for (const c of this.openConnections) {
+      if (this.isStalled(c)) continue;
+      if (now - c.lastPongAt > this.options.pongTimeoutMs) c.socket.terminate();
+      else c.socket.ping(String(now));
+    }
+  }
+
+  private isStalled(c: MockConnection): boolean {
+    return Date.now() < c.stalledUntil;
+  }
+
+  private send(c: MockConnection, frame: SplitFrame): void {
+    c.socket.send(c.combined ? envelope(frame.stream, frame.payload) : frame.payload);
+  }
+
+  private applyCountFaults(c: MockConnection): void {
+    const { closeAfterMessages, stallAfterMessages, stallMs } = this.faults;
+    if (closeAfterMessages !== undefined && c.sent >= closeAfterMessages) {
+      c.open = false;
+      c.socket.terminate();
+    } else if (stallAfterMessages !== undefined && !c.stallUsed && c.sent >= stallAfterMessages) {
+      c.stallUsed = true;
+      c.stalledUntil = Date.now() + (stallMs ?? 0);
+    }
+  }
+
+  private async backpressure(): Promise<void> {
+    await yieldToLoop();
+    while (!this.closed && this.openConnections.some((c) => c.socket.bufferedAmount > 1 << 20))
+      await sleep(2);
+  }
+}
+
+/** `/stream?streams=a/b` (combined), `/stream`, `/ws`, `/ws/a/b` (raw); anything else is not Binance. */
+export function parsePath(path: string): { combined: boolean; streams: string[] } | undefined {
+  const url = new URL(path, 'ws://mock');
+  const split = (s: string) => s.split('/').filter((x) => x !== '');
+  if (url.pathname === '/stream' || url.pathname === '/stream/') {
+    return { combined: true, streams: split(url.searchParams.get('streams') ?? '') };
+  }
+  if (url.pathname === '/ws' || url.pathname.startsWith('/ws/')) {
+    return { combined: false, streams: split(url.pathname.slice(3)) };
+  }
+  return undefined;
+}

@@ -1,0 +1,33 @@
+// The shared live-feed base every venue builds on.
+export type {
+  FeedEvent,
+  FeedGap,
+  FeedListener,
+  FeedReject,
+  FeedStats,
+  GapCause,
+  LiveFeed,
+} from './feedEvents';
+export { FeedEmitter } from './feedEmitter';
+export {
+  BackoffSchedule,
+  DEFAULT_BACKOFF,
+  backoffCeiling,
+  fullJitterDelay,
+  type BackoffOptions,
+} from './backoff';
+export {
+  DEFAULT_WATCHDOG,
+  SilenceWatchdog,
+  silenceThreshold,
+  updateMeanGap,
+  type StaleVerdict,
+  type WatchdogOptions,
+} from './silenceWatchdog';
+export { SequenceTracker, checkSequence, type SequenceVerdict } from './sequenceTracker';
+export {
+  WsConnection,
+  type WsCloseInfo,
+  type WsConnectionHandlers,
+  type WsConnectionOptions,
+} from './wsConnection';

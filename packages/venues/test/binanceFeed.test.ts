@@ -1,0 +1,173 @@
+import { join } from 'node:path';
+import { readBinanceRecording } from '../src/binance/binanceRecording';
+import { BinanceMockServer } from '../src/binance/mockServer';
+import { publishTrades, range, startFeed, until, type Harness } from './support/binanceHarness';
+
+let mock: BinanceMockServer;
+let h: Harness;
+
+beforeEach(async () => {
+  mock = await BinanceMockServer.start();
+});
+afterEach(async () => {
+  await h.feed.stop();
+  await mock.close();
+});
+
+async function connected(stream = 'btcusdt@trade') {
+  await mock.waitForSubscription(stream);
+}
+
+describe('BinanceFeed against the mock', () => {
+  it('delivers trades in order as valid core trades, nothing else', async () => {
+    h = startFeed(mock);
+    await connected();
+    publishTrades(mock, 1, 100);
+    await until(() => h.trades().length === 100, '100 trades');
+    expect(h.trades().map((t) => t.id)).toEqual(range(1, 100));
+    expect(h.of('trade')[0]!.trade).toMatchObject({
+      venue: 'binance',
+      symbol: 'BTCUSDT',
+      price: 61837.63,
+      side: 'buy',
+    });
+    expect(h.gaps()).toEqual([]);
+    expect(h.of('reject')).toEqual([]);
+    expect(h.of('connected')[0]!.url).toBe(`${mock.url}/stream?streams=btcusdt@trade`);
+  });
+
+  it('a drop mid-stream: reconnects with backoff and reports the exact missing ids', async () => {
+    h = startFeed(mock);
+    await connected();
+    mock.faults.closeAfterMessages = 50;
+    publishTrades(mock, 1, 100); // 51..100 go out while the feed is cut off
+    mock.faults.closeAfterMessages = undefined;
+    await until(() => mock.openConnections.length === 1 && mock.connections.length === 2, 'the reconnect');
+    await connected();
+    publishTrades(mock, 101, 150);
+    await until(() => h.trades().length === 100, 'trades after the reconnect');
+
+    expect(h.trades().map((t) => t.id)).toEqual([...range(1, 50), ...range(101, 150)]);
+    const [disconnect] = h.of('disconnected');
+    expect(disconnect).toMatchObject({ unexpected: true, cause: 'reconnect', connection: 'binance#1.1' });
+    expect(disconnect!.retryInMs).toBeGreaterThanOrEqual(0);
+    expect(disconnect!.retryInMs).toBeLessThan(20);
+    const gaps = h.gaps();
+    expect(gaps.find((g) => g.fromId !== undefined)).toMatchObject({
+      symbols: ['BTCUSDT'],
+      cause: 'reconnect',
+      fromId: '51',
+      toId: '100',
+      missing: 50,
+      fromTs: 1723161255050,
+      toTs: 1723161255101,
+    });
+    const outage = gaps.find((g) => g.fromId === undefined)!;
+    expect(outage).toMatchObject({ symbols: ['BTCUSDT'], cause: 'reconnect' });
+    expect(outage.toTs).toBeGreaterThanOrEqual(outage.fromTs);
+  });
+
+  it('a stall (socket open, nothing sent) trips the watchdog, which reconnects and reports the hole', async () => {
+    h = startFeed(mock);
+    await connected();
+    publishTrades(mock, 1, 20);
+    await until(() => h.trades().length === 20, 'first trades');
+    mock.stallConnections(60_000);
+    publishTrades(mock, 21, 30); // swallowed by the stalled connection
+    await until(
+      () => mock.openConnections.length === 1 && mock.connections.length === 2,
+      'the watchdog reconnect',
+    );
+    await connected();
+    publishTrades(mock, 31, 40);
+    await until(() => h.trades().length === 30, 'trades after the stall');
+
+    expect(h.of('disconnected')[0]).toMatchObject({ cause: 'stale', unexpected: true });
+    expect(h.of('disconnected')[0]!.reason).toMatch(/^no data for \d+ ms \(threshold \d+ ms\)$/);
+    expect(h.gaps().find((g) => g.fromId !== undefined)).toMatchObject({
+      cause: 'stale',
+      fromId: '21',
+      toId: '30',
+    });
+    expect(h.gaps().find((g) => g.fromId === undefined)).toMatchObject({ cause: 'stale' });
+  });
+
+  it('malformed frames are rejected with the raw payload and a reason, and the feed carries on', async () => {
+    mock.faults.malformedRate = 0.3;
+    h = startFeed(mock);
+    await connected();
+    publishTrades(mock, 1, 200);
+    const injected = () => mock.connections[0]!.malformedSent;
+    await until(
+      () => h.trades().length === 200 && h.of('reject').length === injected(),
+      'trades and rejects',
+    );
+
+    expect(injected()).toBeGreaterThan(20);
+    expect(h.trades().map((t) => t.id)).toEqual(range(1, 200));
+    expect(h.gaps()).toEqual([]);
+    const reasons = h.of('reject').map((e) => e.reject.reason);
+    expect(reasons.every((r) => r.length > 0)).toBe(true);
+    const families = new Set(reasons.map((r) => r.split(/[:(]/)[0]));
+    expect([...families].sort()).toEqual(
+      expect.arrayContaining(['invalid JSON', 'trade', 'unknown symbol "ZZZNOTLISTED"']),
+    );
+    for (const e of h.of('reject')) expect(e.reject.raw).toMatch(/^\{"stream":/);
+  });
+
+  it('skipped trade ids are reported as sequence gaps with exact ranges and times', async () => {
+    mock.faults.skipTradeIds = [[10, 12], 50];
+    h = startFeed(mock);
+    await connected();
+    publishTrades(mock, 1, 60);
+    await until(() => h.trades().length === 56, '56 trades');
+    expect(h.gaps()).toEqual([
+      expect.objectContaining({
+        cause: 'sequence',
+        fromId: '10',
+        toId: '12',
+        missing: 3,
+        fromTs: 1723161255009,
+        toTs: 1723161255013,
+      }),
+      expect.objectContaining({ cause: 'sequence', fromId: '50', toId: '50', missing: 1 }),
+    ]);
+  });
+
+  it('keeps retrying while connections are refused, without reporting a gap it never had', async () => {
+    mock.refuseConnectionsFor(300);
+    h = startFeed(mock);
+    await connected();
+    expect(mock.stats.refused).toBeGreaterThan(0);
+    const failures = h.of('disconnected');
+    expect(failures.length).toBe(mock.stats.refused);
+    expect(failures[0]!.reason).toMatch(/503/);
+    expect(h.gaps()).toEqual([]);
+  });
+
+  it('replays the real 11-minute session with drops: every id arrives once, in order, or is in a gap', async () => {
+    mock.faults.closeAfterMessages = 4000;
+    h = startFeed(mock, { symbols: ['ETHUSDT'] });
+    const file = join(
+      __dirname,
+      '../data/binance/spot_ETHUSDT_trade_frames_2024-08-08T2354_to_0005.jsonl.gz',
+    );
+    await mock.replay(readBinanceRecording(file), { speed: 'max' });
+    mock.faults.closeAfterMessages = undefined;
+    await until(
+      () => h.trades().length === mock.connections.reduce((n, c) => n + c.sent, 0),
+      'every sent trade',
+    );
+
+    const ids = h.trades().map((t) => Number(t.id));
+    expect(ids.every((id, i) => i === 0 || id > ids[i - 1]!)).toBe(true);
+    const covered = [...ids];
+    for (const g of h.gaps().filter((x) => x.fromId !== undefined)) {
+      for (let id = Number(g.fromId); id <= Number(g.toId); id++) covered.push(id);
+    }
+    covered.sort((a, b) => a - b);
+    expect(covered[0]).toBe(1520538925);
+    expect(covered.every((id, i) => id === 1520538925 + i)).toBe(true);
+    expect(mock.connections.length).toBeGreaterThan(2);
+  });
+});

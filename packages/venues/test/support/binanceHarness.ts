@@ -1,0 +1,77 @@
+import { waitFor } from '@tickline/testkit';
+import WebSocket from 'ws';
+import { BinanceFeed, type BinanceFeedOptions } from '../../src/binance';
+import { tradePayload } from '../../src/binance/mockFrames';
+import type { BinanceMockServer } from '../../src/binance/mockServer';
+import type { FeedEvent, FeedGap } from '../../src/feed/feedEvents';
+
+/** Small, fast settings: tests never wait on production timings. */
+export const FAST = {
+  backoff: { baseMs: 20, capMs: 100, stableAfterMs: 60_000 },
+  watchdog: { minSilenceMs: 300, maxSilenceMs: 2000, linkTimeoutMs: 5000, checkIntervalMs: 25 },
+  controlIntervalMs: 250,
+  connectTimeoutMs: 2000,
+};
+
+export interface Harness {
+  feed: BinanceFeed;
+  events: FeedEvent[];
+  trades: () => Array<{ symbol: string; id: string }>;
+  gaps: () => FeedGap[];
+  of: <T extends FeedEvent['type']>(type: T) => Array<Extract<FeedEvent, { type: T }>>;
+}
+
+export function startFeed(mock: BinanceMockServer, options: Partial<BinanceFeedOptions> = {}): Harness {
+  const feed = new BinanceFeed({ wsUrl: mock.url, symbols: ['BTCUSDT'], quotes: false, ...FAST, ...options });
+  const events: FeedEvent[] = [];
+  feed.onEvent((e) => events.push(e));
+  void feed.start();
+  const of = <T extends FeedEvent['type']>(type: T) =>
+    events.filter((e): e is Extract<FeedEvent, { type: T }> => e.type === type);
+  return {
+    feed,
+    events,
+    of,
+    trades: () => of('trade').map((e) => ({ symbol: e.trade.symbol, id: e.trade.id })),
+    gaps: () => of('gap').map((e) => e.gap),
+  };
+}
+
+/** Publishes trades with ids from..to (inclusive) on `<symbol>@trade`. */
+export function publishTrades(mock: BinanceMockServer, from: number, to: number, symbol = 'BTCUSDT'): void {
+  for (let id = from; id <= to; id++) {
+    const payload = tradePayload({ symbol, id, price: '61837.63', qty: '0.01', time: 1723161255000 + id });
+    mock.publish(`${symbol.toLowerCase()}@trade`, payload);
+  }
+}
+
+export const range = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
+
+export async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  await waitFor(check, { what, timeoutMs, intervalMs: 10 });
+}
+
+/** A bare client, for protocol tests of the mock itself. */
+export async function rawClient(url: string): Promise<{ ws: WebSocket; next: () => Promise<string> }> {
+  const ws = new WebSocket(url);
+  const queue: string[] = [];
+  const waiters: Array<(s: string) => void> = [];
+  ws.on('message', (data: Buffer) => {
+    const text = data.toString();
+    const waiter = waiters.shift();
+    if (waiter) waiter(text);
+    else queue.push(text);
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  const next = () => {
+    const queued = queue.shift();
+    return queued !== undefined
+      ? Promise.resolve(queued)
+      : new Promise<string>((resolve) => waiters.push(resolve));
+  };
+  return { ws, next };
+}
