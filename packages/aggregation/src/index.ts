@@ -14,3 +14,10 @@ export {
 } from './events';
 export { DEFAULT_GATE_OPTIONS, TradeGate, type GateOptions } from './tradeGate';
 export { TimeBarAggregator, type TimeBarAggregatorOptions } from './timeBarAggregator';
+export {
+  ThresholdBarAggregator,
+  type ThresholdBar,
+  type ThresholdBarAggregatorOptions,
+  type ThresholdSpec,
+} from './thresholdBarAggregator';
+export { rollup, type RollupOptions } from './rollup';

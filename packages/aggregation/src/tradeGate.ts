@@ -61,7 +61,10 @@ export class TradeGate {
     this.maxFuture = settings.maxFutureMs;
   }
 
-  /** Whether to use the trade: true, or false for a duplicate (counted) or a rejection (pushed to `out`). */
+  /**
+   * Whether to use the trade: true, or false for a duplicate (counted) or a rejection (pushed to `out`).
+   * A duplicate whose id has been forgotten is necessarily too late, so it is rejected, never counted twice.
+   */
   admit(trade: Trade, out: Pick<RejectionEvent[], 'push'>): boolean {
     const ts = trade.ts;
     if (trade.symbol !== this.symbol || trade.venue !== this.venue) {
@@ -71,6 +74,10 @@ export class TradeGate {
         'other-instrument',
         `trade of ${trade.venue}:${trade.symbol} sent to the aggregator of ${this.venue}:${this.symbol}`,
       );
+    }
+    if (this.ids.has(trade.id)) {
+      this.duplicates++;
+      return false;
     }
     if (ts < this.watermark - this.window) {
       const behind = this.watermark - ts;
@@ -83,10 +90,6 @@ export class TradeGate {
     }
     if (ts > trade.recvTs + this.maxFuture) {
       return this.reject(out, trade, 'future', `event time ${ts - trade.recvTs} ms after receive time`);
-    }
-    if (this.ids.has(trade.id)) {
-      this.duplicates++;
-      return false;
     }
     this.ids.add(trade.id);
     this.remember(trade.id, ts);

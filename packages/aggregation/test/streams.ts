@@ -78,7 +78,7 @@ export function figures(bar: Figures | Bar): Figures {
   return { start, open, high, low, close, volume, trades, vwap };
 }
 
-export function barsOf<B extends Bar>(
+export function barsOf<B extends { start: number } = Bar>(
   events: readonly AggregationEvent<B>[],
   kinds: string[] = ['final'],
 ): B[] {
