@@ -151,6 +151,11 @@ function attachErrorListener(client: RedisClient, options: RedisConnectionOption
  * reconnection with capped backoff, ACL user, password and TLS from options. Log lines name host and port,
  * never the url (it may hold a password).
  */
+export function createRedis(
+  options: RedisConnectionOptions & { clusterNodes: readonly ClusterNode[] },
+): Cluster;
+export function createRedis(options?: RedisConnectionOptions & { clusterNodes?: undefined }): Redis;
+export function createRedis(options?: RedisConnectionOptions): RedisClient;
 export function createRedis(options: RedisConnectionOptions = {}): RedisClient {
   const endpoint = parseUrl(options.url ?? CONNECTION_DEFAULTS.url);
   const redisOptions = baseOptions(options, endpoint);
