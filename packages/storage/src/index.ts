@@ -24,3 +24,26 @@ export {
 } from './db/schemaDdl';
 export { upsertBars, type UpsertOptions } from './db/upsertBars';
 export { queryBars, type BarQuery } from './db/queryBars';
+
+export { writeCachedBars, type CacheWriteResult } from './cache/writeCachedBars';
+export { readCachedBars, type CacheQuery } from './cache/readCachedBars';
+export {
+  verifyCache,
+  type VerifyReport,
+  type FileReport,
+  type CacheProblem,
+  type CacheProblemCode,
+} from './cache/verifyCache';
+export { repairCache, type RepairSource, type RepairAction } from './cache/repairCache';
+export {
+  formatCsv,
+  parseCsv,
+  rowsToBars,
+  CACHE_COLUMNS,
+  type CsvTable,
+  type RowContext,
+} from './cache/csvCodec';
+export { yearFile, pipelineFile, symbolsFile, statsFile } from './cache/cachePaths';
+export { rebuildIndex, type YearMetadata, type SymbolsIndex } from './cache/cacheMetadata';
+export { withFileLock, type FileLockOptions } from './cache/fileLock';
+export { writeFileAtomic } from './cache/atomicWrite';

@@ -1,0 +1,101 @@
+import { promises as fs } from 'node:fs';
+import * as zlib from 'node:zlib';
+import { isTimeframe, type Bar, type Timeframe, type Venue } from '@tickline/core';
+import { mergeByPrecedence } from '../precedence';
+import { StorageError } from '../storageError';
+import { fileIdentity, updateIndex, type YearMetadata } from './cacheMetadata';
+import { lockFileFor } from './cachePaths';
+import { parseCsv, rowsToBars, type RowContext } from './csvCodec';
+import { withFileLock } from './fileLock';
+import { verifyCache, verifyFile } from './verifyCache';
+import { isVenue, readYearMetadata } from './yearFileIo';
+import { sortedBars, writeYear } from './writeCachedBars';
+
+/** Where repair finds the bars of a damaged year file: the CLI passes the database. */
+export type RepairSource = (year: {
+  symbol: string;
+  timeframe: Timeframe;
+  from: number;
+  to: number;
+}) => Promise<Bar[]>;
+
+export interface RepairAction {
+  file: string;
+  problems: string[];
+  /** Rows still readable in the damaged file (kept: repair never drops a good row). */
+  salvagedRows: number;
+  /** Rows the source supplied. */
+  sourceRows: number;
+  /** Rows in the rewritten file. */
+  writtenRows: number;
+}
+
+/**
+ * Rewrites every year file that verifyCache reports (except stray temp files, which it deletes): the
+ * rows still readable in the file (up to the damage) merged with the source's rows for that year, by
+ * the usual precedence. Each file is rewritten atomically under its lock; returns exactly what it did.
+ */
+export async function repairCache(
+  root: string,
+  rowsFrom: RepairSource,
+  options: { venue?: Venue } = {},
+): Promise<RepairAction[]> {
+  const report = await verifyCache(root);
+  const actions: RepairAction[] = [];
+  const written: YearMetadata[] = [];
+  for (const { file, problems } of report.bad) {
+    if (problems.every((problem) => problem.code === 'stray_temp_file')) {
+      await fs.rm(file, { force: true });
+      continue;
+    }
+    const { symbol, timeframe, year } = fileIdentity(file);
+    if (!isTimeframe(timeframe) || !Number.isInteger(year)) continue; // not a year file (pipeline variant): left alone
+    await withFileLock(lockFileFor(file), async () => {
+      const stillBad = await verifyFile(file);
+      if (stillBad.length === 0) return; // repaired by someone else meanwhile
+      const previous = await readYearMetadata(file);
+      const venue = isVenue(previous?.data_source) ? previous.data_source : options.venue;
+      if (venue === undefined) {
+        throw new StorageError(
+          'CACHE_BAD_PATH',
+          `cannot repair ${file}: its metadata names no venue; pass venue`,
+        );
+      }
+      const context = { venue, symbol, timeframe, defaultSource: previous?.provider_info?.name ?? venue };
+      const salvaged = salvage(await fs.readFile(file), context);
+      const source = await rowsFrom({
+        symbol,
+        timeframe,
+        from: Date.UTC(year, 0, 1),
+        to: Date.UTC(year + 1, 0, 1),
+      });
+      const merged = sortedBars(mergeByPrecedence(salvaged, source).values());
+      written.push(await writeYear(file, merged, { symbol, timeframe, year, venue }, previous));
+      actions.push({
+        file,
+        problems: stillBad.map((problem) => `${problem.code}: ${problem.detail}`),
+        salvagedRows: salvaged.length,
+        sourceRows: source.length,
+        writtenRows: merged.length,
+      });
+    });
+  }
+  await updateIndex(root, written);
+  return actions;
+}
+
+/** The whole rows readable before the damage (a flush-mode inflate stops there instead of failing). */
+function salvage(compressed: Buffer, context: RowContext): Bar[] {
+  let text: string;
+  try {
+    text = zlib.gunzipSync(compressed, { finishFlush: zlib.constants.Z_SYNC_FLUSH }).toString('utf8');
+  } catch {
+    return []; // the damage is in the first block or a CRC failure over the whole member: nothing trustworthy
+  }
+  const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+  try {
+    return rowsToBars(parseCsv(complete), context);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,116 @@
+import type { Bar, Timeframe, Venue } from '@tickline/core';
+import { mergeByPrecedence } from '../precedence';
+import { StorageError } from '../storageError';
+import { writeFileAtomic } from './atomicWrite';
+import { describeYear, updateIndex, type YearMetadata } from './cacheMetadata';
+import { lockFileFor, yearFile, yearMetadataFile } from './cachePaths';
+import { formatCsv } from './csvCodec';
+import { withFileLock, type FileLockOptions } from './fileLock';
+import { gzip, isVenue, readBarsFile, readYearMetadata } from './yearFileIo';
+
+/** What {@link writeCachedBars} did. */
+export interface CacheWriteResult {
+  /** Data files rewritten (unchanged files are not touched). */
+  filesWritten: string[];
+  /** Partial bars left out: the cache holds final bars only. */
+  skippedPartial: number;
+}
+
+/**
+ * Merges final bars into their year files with the database's precedence rule (precedence.ts), one
+ * file at a time under that file's cross-process lock: read, merge, write atomically, then metadata,
+ * then symbols.json and cache_stats.json. A file that cannot be read is an error, never overwritten;
+ * a file of another venue (its metadata's data_source) is refused: one source per file.
+ * Writing the same bars again leaves every file byte-identical.
+ */
+export async function writeCachedBars(
+  root: string,
+  bars: readonly Bar[],
+  options: FileLockOptions = {},
+): Promise<CacheWriteResult> {
+  const groups = new Map<string, Bar[]>();
+  let skippedPartial = 0;
+  for (const bar of bars) {
+    if (!bar.final) {
+      skippedPartial++;
+      continue;
+    }
+    const file = yearFile(root, bar.symbol, bar.timeframe, new Date(bar.start).getUTCFullYear());
+    const key = `${bar.venue}\u0000${file}`;
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [bar]);
+    else group.push(bar);
+  }
+  const filesWritten: string[] = [];
+  const metadata: YearMetadata[] = [];
+  for (const group of groups.values()) {
+    const meta = await mergeIntoYear(root, group, options);
+    if (meta !== undefined) {
+      metadata.push(meta);
+      filesWritten.push(yearFile(root, meta.symbol, meta.timeframe as Timeframe, meta.year));
+    }
+  }
+  await updateIndex(root, metadata);
+  return { filesWritten, skippedPartial };
+}
+
+async function mergeIntoYear(
+  root: string,
+  bars: Bar[],
+  options: FileLockOptions,
+): Promise<YearMetadata | undefined> {
+  const { venue, symbol, timeframe, start } = bars[0]!;
+  const year = new Date(start).getUTCFullYear();
+  const file = yearFile(root, symbol, timeframe, year);
+  return withFileLock(
+    lockFileFor(file),
+    async () => {
+      const previous = await readYearMetadata(file);
+      checkVenue(file, previous, venue);
+      const existing =
+        (await readBarsFile(file, {
+          venue,
+          symbol,
+          timeframe,
+          defaultSource: previous?.provider_info?.name ?? venue,
+        })) ?? [];
+      const merged = sortedBars(mergeByPrecedence(existing, bars).values());
+      if (existing.length > 0 && sameBars(existing, merged)) return undefined;
+      return writeYear(file, merged, { symbol, timeframe, year, venue }, previous);
+    },
+    options,
+  );
+}
+
+/** Writes a year's sorted, unique bars and their metadata (the caller holds the file's lock). */
+export async function writeYear(
+  file: string,
+  bars: readonly Bar[],
+  key: { symbol: string; timeframe: Timeframe; year: number; venue: Venue },
+  previous: YearMetadata | undefined,
+): Promise<YearMetadata> {
+  const data = await gzip(formatCsv(bars));
+  await writeFileAtomic(file, data);
+  const meta = describeYear(bars, key, data.length, previous, new Date());
+  await writeFileAtomic(yearMetadataFile(file), `${JSON.stringify(meta, null, 2)}\n`);
+  return meta;
+}
+
+function checkVenue(file: string, meta: YearMetadata | undefined, venue: Venue): void {
+  const source = meta?.data_source;
+  if (isVenue(source) && source !== venue) {
+    throw new StorageError(
+      'CACHE_SOURCE_MISMATCH',
+      `${file} holds ${source} bars; refusing to mix in ${venue} bars (one source per file: give each venue its own cache root)`,
+    );
+  }
+}
+
+export function sortedBars(bars: Iterable<Bar>): Bar[] {
+  return [...bars].sort((a, b) => a.start - b.start);
+}
+
+/** Compared as the file would hold them, so field order and an omitted `end` do not count as change. */
+function sameBars(a: readonly Bar[], b: readonly Bar[]): boolean {
+  return a.length === b.length && formatCsv(a) === formatCsv(b);
+}
