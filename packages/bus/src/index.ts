@@ -7,6 +7,8 @@ export * from './consumerEntries';
 export * from './pendingClaims';
 export * from './deadLetter';
 export * from './consumer';
+export * from './checkpoint';
+export * from './checkpointingConsumer';
 export * from './redisClient';
 export * from './publisher';
 export * from './publisherBatch';
