@@ -18,8 +18,9 @@ export interface StreamConsumerOptions {
   /** Connection for acks, claims, pending queries and dead letters. Not closed by the consumer. */
   readonly redis: Redis;
   /**
-   * Connection for XREADGROUP BLOCK; its commandTimeout must exceed `blockMs`. Default: `redis.duplicate()`
-   * with commandTimeout = blockMs + (redis's commandTimeout or 5000), owned and closed by `stop()`.
+   * Connection for XREADGROUP BLOCK; its commandTimeout and socketTimeout must exceed `blockMs`. Default:
+   * `redis.duplicate()` with commandTimeout = blockMs + (redis's commandTimeout or 5000) and the socket
+   * timeout raised to match, owned and closed by `stop()`.
    */
   readonly blockingRedis?: Redis;
   /** Streams to consume; they must share one hash tag (one XREADGROUP must stay in one cluster slot). */
@@ -112,19 +113,32 @@ export class StreamConsumer {
     this.deadLetters = new DeadLetterQueue(this.redis, options.deadLetterKey);
     this.ownsBlocking = !options.blockingRedis;
     this.blocking = options.blockingRedis ?? this.duplicateForBlocking();
-    const timeout = this.blocking.options.commandTimeout;
-    if (timeout === undefined || timeout <= this.blockMs) {
+    this.checkBlockingTimeouts();
+  }
+
+  private checkBlockingTimeouts(): void {
+    const { commandTimeout, socketTimeout } = this.blocking.options;
+    if (
+      commandTimeout === undefined ||
+      commandTimeout <= this.blockMs ||
+      (socketTimeout ?? Infinity) <= this.blockMs
+    ) {
       throw new Error(
-        `blockingRedis needs a commandTimeout above blockMs (${this.blockMs} ms), got ${timeout}`,
+        `blockingRedis needs commandTimeout and socketTimeout above blockMs (${this.blockMs} ms), ` +
+          `got ${commandTimeout} and ${socketTimeout}`,
       );
     }
   }
 
   private duplicateForBlocking(): Redis {
-    const base = this.redis.options.commandTimeout;
-    if (base === undefined)
-      this.logger.warn('bus consumer: redis has no commandTimeout; a stalled server hangs it');
-    const client = this.redis.duplicate({ commandTimeout: this.blockMs + (base ?? 5000) });
+    const { commandTimeout, socketTimeout } = this.redis.options;
+    if (commandTimeout === undefined) {
+      this.logger.warn('bus consumer: redis has no commandTimeout; a stalled server would hang it');
+    }
+    const timeout = this.blockMs + (commandTimeout ?? 5000);
+    // A socket timeout below the block time would destroy the connection during every quiet read.
+    const socket = socketTimeout === undefined ? {} : { socketTimeout: Math.max(socketTimeout, timeout) };
+    const client = this.redis.duplicate({ commandTimeout: timeout, ...socket });
     client.on('error', () => undefined); // the loop reports failed commands itself
     return client;
   }

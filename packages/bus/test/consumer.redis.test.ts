@@ -185,7 +185,7 @@ it('refuses streams of different hash tags and a blocking client without a long 
           blockingRedis: slow,
           blockMs: 1000,
         }),
-    ).toThrow(/commandTimeout above blockMs/);
+    ).toThrow(/commandTimeout and socketTimeout above blockMs/);
   } finally {
     slow.disconnect();
   }
