@@ -1,6 +1,7 @@
 import { type Trade, type Venue } from '@tickline/core';
 import { AggregationError } from './aggregationError';
 import { type RejectionEvent, type RejectionReason } from './events';
+import { TradeIds } from './tradeIds';
 
 /** Settings shared by every aggregator; defaults in DEFAULT_GATE_OPTIONS. */
 export interface GateOptions {
@@ -18,9 +19,6 @@ export const DEFAULT_GATE_OPTIONS: Required<GateOptions> = {
   maxFutureMs: 60_000,
 };
 
-// Ids are remembered in buckets of event time so that a whole bucket is forgotten at once.
-const ID_BUCKET_MS = 60_000;
-
 /**
  * Event time and de-duplication for one instrument. The watermark is the newest event time seen minus
  * the allowed lateness (or later, through advance()); it never goes back. A trade more than the
@@ -35,11 +33,8 @@ export class TradeGate {
   private readonly lateness: number;
   private readonly window: number;
   private readonly maxFuture: number;
-  private readonly ids = new Set<string>();
-  private readonly buckets = new Map<number, string[]>();
-  private bucketStart = NaN;
-  private bucket: string[] = [];
-  private nextExpiry = Infinity;
+  private readonly ids = new TradeIds();
+  private newest = -Infinity;
 
   constructor(
     private readonly venue: Venue,
@@ -75,7 +70,8 @@ export class TradeGate {
         `trade of ${trade.venue}:${trade.symbol} sent to the aggregator of ${this.venue}:${this.symbol}`,
       );
     }
-    if (this.ids.has(trade.id)) {
+    // A duplicate has its original's time, so a trade newer than all others needs no look-up.
+    if (ts <= this.newest && this.ids.has(trade.id, ts)) {
       this.duplicates++;
       return false;
     }
@@ -91,9 +87,11 @@ export class TradeGate {
     if (ts > trade.recvTs + this.maxFuture) {
       return this.reject(out, trade, 'future', `event time ${ts - trade.recvTs} ms after receive time`);
     }
-    this.ids.add(trade.id);
-    this.remember(trade.id, ts);
-    this.advance(ts - this.lateness);
+    this.ids.add(trade.id, ts);
+    if (ts > this.newest) {
+      this.newest = ts;
+      this.advance(ts - this.lateness);
+    }
     this.accepted++;
     return true;
   }
@@ -102,15 +100,15 @@ export class TradeGate {
   advance(watermark: number): void {
     if (watermark <= this.watermark) return;
     this.watermark = watermark;
-    if (watermark - this.window >= this.nextExpiry) this.expire(watermark - this.window);
+    if (watermark - this.window >= this.ids.nextForget) this.ids.forgetBefore(watermark - this.window);
   }
 
-  /** Event times before this are too late. */
   /** How many ids are remembered for de-duplication (for tests and metrics). */
   get rememberedIds(): number {
     return this.ids.size;
   }
 
+  /** Event times before this are too late. */
   get revisable(): number {
     return this.watermark - this.window;
   }
@@ -124,35 +122,5 @@ export class TradeGate {
     out.push({ kind: 'rejected', reason, trade, detail });
     this.rejected++;
     return false;
-  }
-
-  private remember(id: string, ts: number): void {
-    const start = ts - (((ts % ID_BUCKET_MS) + ID_BUCKET_MS) % ID_BUCKET_MS);
-    if (start !== this.bucketStart) {
-      let bucket = this.buckets.get(start);
-      if (bucket === undefined) {
-        bucket = [];
-        this.buckets.set(start, bucket);
-        if (start + ID_BUCKET_MS < this.nextExpiry) this.nextExpiry = start + ID_BUCKET_MS;
-      }
-      this.bucketStart = start;
-      this.bucket = bucket;
-    }
-    this.bucket.push(id);
-  }
-
-  private expire(limit: number): void {
-    let next = Infinity;
-    for (const [start, ids] of this.buckets) {
-      const end = start + ID_BUCKET_MS;
-      if (end > limit) {
-        if (end < next) next = end;
-        continue;
-      }
-      for (const id of ids) this.ids.delete(id);
-      this.buckets.delete(start);
-      if (start === this.bucketStart) this.bucketStart = NaN;
-    }
-    this.nextExpiry = next;
   }
 }

@@ -247,17 +247,35 @@ describe('TimeBarAggregator rules (examples)', () => {
     expect(agg.stats().duplicates).toBe(1);
   });
 
+  it('finds duplicates in a busy second, before and after its ids are indexed', () => {
+    const agg = aggregator({ timeframes: ['1m'] });
+    const busy = (prefix: string) =>
+      Array.from({ length: 40 }, (_, i) => trade(t0 + 500 + i, 100, 1, `${prefix}${i}`));
+    agg.pushAll([trade(t0 + 100, 100, 1, 'first'), ...busy('a'), trade(t0 + 1500, 100, 1, 'newer')]);
+    agg.pushAll([...busy('a')].reverse());
+    expect(agg.stats()).toMatchObject({ accepted: 42, duplicates: 40 });
+    agg.pushAll([...busy('b'), ...busy('b'), trade(t0 + 100, 100, 1, 'first')]);
+    expect(agg.stats()).toMatchObject({ accepted: 82, duplicates: 81 });
+  });
+
   it('forgets ids once no trade carrying them could be accepted (bounded memory)', () => {
+    const window = 60_000;
     const agg = new TimeBarAggregator({
       venue: 'binance',
       symbol: 'BTCUSDT',
       timeframes: ['1m'],
-      revisionWindowMs: 60_000,
+      revisionWindowMs: window,
     });
-    for (let i = 0; i < 100; i++) agg.push(trade(t0 + i * 1000, 100, 1, `x${i}`));
+    for (let i = 0; i < 200; i++) agg.push(trade(t0 + i * 1000, 100, 1, `x${i}`));
     const gate = (agg as unknown as { gate: { rememberedIds: number } }).gate;
-    expect(gate.rememberedIds).toBe(100);
-    agg.advanceTo(t0 + 100_000 + 60_000 + 60_000);
+    // Watermark t0 + 197 s: trades before t0 + 137 s are too late; ids go by whole minutes, so the
+    // first two minutes are forgotten and the third (t0 + 120 s on) is still remembered.
+    expect(gate.rememberedIds).toBe(80);
+    expect(agg.push(trade(t0 + 120_000, 100, 1, 'x120'))).toEqual([]);
+    const late = agg.push(trade(t0 + 119_000, 100, 1, 'x119'));
+    expect(late.map((e) => 'reason' in e && e.reason)).toEqual(['too-late']);
+    expect(agg.stats()).toMatchObject({ accepted: 200, duplicates: 1, rejected: 1 });
+    agg.advanceTo(t0 + 240_000 + window); // the end of the last minute with ids
     expect(gate.rememberedIds).toBe(0);
   });
 

@@ -1,0 +1,105 @@
+// Ids are kept per minute of event time, in a queue of buckets: looking up stays within one small
+// bucket, and forgetting drops whole minutes from the front, never deleting ids one by one. Adding is
+// a push onto an array; a bucket is indexed by a Set only when it is first searched while too large to
+// scan, since most trades arrive in order and are never searched for (see TradeGate).
+const BUCKET_MS = 60_000;
+const SCAN_UP_TO = 16;
+const COMPACT_ABOVE = 64;
+
+class Bucket {
+  readonly ids: string[] = [];
+  index: Set<string> | undefined;
+}
+
+const EMPTY = new Bucket();
+
+/**
+ * The venue trade ids seen, by event time. A duplicate is the same venue trade delivered again (a
+ * reconnect replaying, a backfill overlapping the live feed), so it carries the same event time: an
+ * id is only looked up in the minute of its trade's time.
+ */
+export class TradeIds {
+  /** When forgetBefore() next has something to do. */
+  nextForget = Infinity;
+  private readonly starts: number[] = [];
+  private readonly buckets: Bucket[] = [];
+  private head = 0;
+  private start = NaN;
+  private index = -1;
+
+  has(id: string, ts: number): boolean {
+    const index = this.find(ts);
+    if (index < 0) return false;
+    const bucket = this.buckets[index]!;
+    if (bucket.ids.length <= SCAN_UP_TO) return bucket.ids.includes(id);
+    bucket.index ??= new Set(bucket.ids);
+    return bucket.index.has(id);
+  }
+
+  add(id: string, ts: number): void {
+    let index = this.find(ts);
+    if (index < 0) index = this.insert(ts);
+    const bucket = this.buckets[index]!;
+    bucket.ids.push(id);
+    bucket.index?.add(id);
+  }
+
+  /** Forgets the ids of event times before `limit` (whole minutes; a little more may be kept). */
+  forgetBefore(limit: number): void {
+    const { starts, buckets } = this;
+    let head = this.head;
+    while (head < starts.length && starts[head]! + BUCKET_MS <= limit) buckets[head++] = EMPTY;
+    if (head > COMPACT_ABOVE && head * 2 > starts.length) {
+      starts.splice(0, head);
+      buckets.splice(0, head);
+      head = 0;
+    }
+    this.head = head;
+    this.start = NaN;
+    this.nextForget = head < starts.length ? starts[head]! + BUCKET_MS : Infinity;
+  }
+
+  get size(): number {
+    let size = 0;
+    for (let i = this.head; i < this.buckets.length; i++) {
+      size += this.buckets[i]!.ids.length;
+    }
+    return size;
+  }
+
+  /** The index of the bucket holding `ts`, or -1. */
+  private find(ts: number): number {
+    if (ts >= this.start && ts < this.start + BUCKET_MS) return this.index;
+    const start = ts - (((ts % BUCKET_MS) + BUCKET_MS) % BUCKET_MS);
+    const index = this.search(start);
+    if (this.starts[index] !== start) return -1;
+    this.start = start;
+    this.index = index;
+    return index;
+  }
+
+  private insert(ts: number): number {
+    const start = ts - (((ts % BUCKET_MS) + BUCKET_MS) % BUCKET_MS);
+    const index = this.search(start);
+    this.starts.splice(index, 0, start);
+    this.buckets.splice(index, 0, new Bucket());
+    if (index === this.head) this.nextForget = start + BUCKET_MS;
+    this.start = start;
+    this.index = index;
+    return index;
+  }
+
+  /** The first index at or after head whose start is >= `start`; the common case is the end. */
+  private search(start: number): number {
+    const starts = this.starts;
+    let low = this.head;
+    let high = starts.length;
+    if (high > low && starts[high - 1]! < start) return high;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (starts[mid]! < start) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+}
