@@ -12,7 +12,13 @@ import {
   type LostEntries,
 } from './consumerTypes';
 import { DeadLetterQueue } from './deadLetter';
-import { claimIdleEntries, deliveryCounts, hasPendingBefore, pendingByConsumer } from './pendingClaims';
+import {
+  claimIdleEntries,
+  deliveryCounts,
+  hasPendingBefore,
+  ownsPending,
+  pendingByConsumer,
+} from './pendingClaims';
 
 export interface StreamConsumerOptions {
   /** Connection for acks, claims, pending queries and dead letters. Not closed by the consumer. */
@@ -39,7 +45,10 @@ export interface StreamConsumerOptions {
   readonly blockMs?: number;
   /** An entry pending this long with another consumer is taken over (XAUTOCLAIM). Default 30000 ms. */
   readonly claimIdleMs?: number;
-  /** How often to look for such entries. Default min(claimIdleMs / 2, 5000) ms. */
+  /**
+   * How often to look for such entries, and for own orphans (reads served after they timed out).
+   * Default min(claimIdleMs / 2, 5000) ms.
+   */
   readonly claimIntervalMs?: number;
   /** Handler attempts per entry; the next delivery goes to the dead-letter stream instead. Default 5. */
   readonly maxAttempts?: number;
@@ -231,10 +240,16 @@ export class StreamConsumer {
     });
   }
 
+  /**
+   * Takes over idle entries of others, and notices own orphans: between batches this consumer holds no
+   * pending entry unless a read it gave up on (timed out during a stall) was served later anyway.
+   */
   private async claimIdle(): Promise<void> {
     this.nextClaimAt = Date.now() + this.claimIntervalMs;
     for (const stream of this.options.streams) {
       const { group, consumer } = this.options;
+      if (!this.recovering && (await ownsPending(this.redis, stream, group, consumer)))
+        this.recovering = true;
       const result = await claimIdleEntries(
         this.redis,
         stream,

@@ -90,3 +90,14 @@ export async function hasPendingBefore(
   const rows = await redis.xpending(stream, group, '-', `(${id}`, 1);
   return rows.length > 0;
 }
+
+/** Whether `consumer` holds any pending entry of `stream`. */
+export async function ownsPending(
+  redis: Redis,
+  stream: string,
+  group: string,
+  consumer: string,
+): Promise<boolean> {
+  const rows = await redis.xpending(stream, group, '-', '+', 1, consumer);
+  return rows.length > 0;
+}

@@ -1,4 +1,5 @@
 import {
+  createRedis,
   DeadLetterQueue,
   StreamConsumer,
   msgpackCodec,
@@ -6,7 +7,13 @@ import {
   type ConsumedEntry,
   type StreamConsumerOptions,
 } from '@tickline/bus';
-import { redisTestContext, testRedisClient, waitFor, type RedisTestContext } from '@tickline/testkit';
+import {
+  RedisServer,
+  redisTestContext,
+  testRedisClient,
+  waitFor,
+  type RedisTestContext,
+} from '@tickline/testkit';
 import { entryFields, publishSeqs, recordingLogger, type SeqRecord } from './streamFixtures';
 
 const instrument = { venue: 'test', symbol: 'AAA' };
@@ -188,5 +195,28 @@ it('refuses streams of different hash tags and a blocking client without a long 
     ).toThrow(/commandTimeout and socketTimeout above blockMs/);
   } finally {
     slow.disconnect();
+  }
+});
+
+it('survives a stalled Redis: commands time out, the loop backs off, then resumes with nothing lost', async () => {
+  const server = await RedisServer.start({ appendOnly: false });
+  const redis = createRedis({ url: server.url, commandTimeoutMs: 300, retryBaseMs: 20, retryMaxMs: 100 });
+  try {
+    const { accepted, handler } = seqCollector();
+    const stream = streamKeys(ctx.prefix).ticks(instrument);
+    const { consumer } = setup({ handler, redis, count: 3, claimIntervalMs: 100 });
+    await consumer.start();
+    await publishSeqs(redis, stream, 1, 30, 2);
+    await waitFor(() => accepted.size === 30, { what: 'first 30' });
+    server.pause(); // SIGSTOP: the socket stays open and nothing is answered
+    await waitFor(() => consumer.stats.errors >= 2, { what: 'timed-out commands' });
+    server.resume();
+    await publishSeqs(redis, stream, 31, 60, 2);
+    await waitFor(() => accepted.size === 60, { what: 'all 60 after the stall' });
+    expect([...accepted.values()].every((n) => n === 1)).toBe(true);
+    await consumer.stop();
+  } finally {
+    redis.disconnect();
+    await server.destroy();
   }
 });
