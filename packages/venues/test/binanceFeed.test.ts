@@ -1,58 +1,51 @@
 import { join } from 'node:path';
 import { readBinanceRecording } from '../src/binance/binanceRecording';
-import { BinanceMockServer } from '../src/binance/mockServer';
-import { publishTrades, range, startFeed, until, type Harness } from './support/binanceHarness';
+import { publishTrades, range, startFeed, until, useBinanceMock } from './support/binanceHarness';
 
-let mock: BinanceMockServer;
-let h: Harness;
-
-beforeEach(async () => {
-  mock = await BinanceMockServer.start();
-});
-afterEach(async () => {
-  await h.feed.stop();
-  await mock.close();
-});
+const t = useBinanceMock();
 
 async function connected(stream = 'btcusdt@trade') {
-  await mock.waitForSubscription(stream);
+  await t.mock.waitForSubscription(stream);
 }
 
 describe('BinanceFeed against the mock', () => {
   it('delivers trades in order as valid core trades, nothing else', async () => {
-    h = startFeed(mock);
+    t.h = startFeed(t.mock);
     await connected();
-    publishTrades(mock, 1, 100);
-    await until(() => h.trades().length === 100, '100 trades');
-    expect(h.trades().map((t) => t.id)).toEqual(range(1, 100));
-    expect(h.of('trade')[0]!.trade).toMatchObject({
+    publishTrades(t.mock, 1, 100);
+    await until(() => t.h.trades().length === 100, '100 trades');
+    expect(t.h.trades().map((t) => t.id)).toEqual(range(1, 100));
+    expect(t.h.of('trade')[0]!.trade).toMatchObject({
       venue: 'binance',
       symbol: 'BTCUSDT',
       price: 61837.63,
       side: 'buy',
     });
-    expect(h.gaps()).toEqual([]);
-    expect(h.of('reject')).toEqual([]);
-    expect(h.of('connected')[0]!.url).toBe(`${mock.url}/stream?streams=btcusdt@trade`);
+    expect(t.h.gaps()).toEqual([]);
+    expect(t.h.of('reject')).toEqual([]);
+    expect(t.h.of('connected')[0]!.url).toBe(`${t.mock.url}/stream?streams=btcusdt@trade`);
   });
 
   it('a drop mid-stream: reconnects with backoff and reports the exact missing ids', async () => {
-    h = startFeed(mock);
+    t.h = startFeed(t.mock);
     await connected();
-    mock.faults.closeAfterMessages = 50;
-    publishTrades(mock, 1, 100); // 51..100 go out while the feed is cut off
-    mock.faults.closeAfterMessages = undefined;
-    await until(() => mock.openConnections.length === 1 && mock.connections.length === 2, 'the reconnect');
+    t.mock.faults.closeAfterMessages = 50;
+    publishTrades(t.mock, 1, 100); // 51..100 go out while the feed is cut off
+    t.mock.faults.closeAfterMessages = undefined;
+    await until(
+      () => t.mock.openConnections.length === 1 && t.mock.connections.length === 2,
+      'the reconnect',
+    );
     await connected();
-    publishTrades(mock, 101, 150);
-    await until(() => h.trades().length === 100, 'trades after the reconnect');
+    publishTrades(t.mock, 101, 150);
+    await until(() => t.h.trades().length === 100, 'trades after the reconnect');
 
-    expect(h.trades().map((t) => t.id)).toEqual([...range(1, 50), ...range(101, 150)]);
-    const [disconnect] = h.of('disconnected');
+    expect(t.h.trades().map((t) => t.id)).toEqual([...range(1, 50), ...range(101, 150)]);
+    const [disconnect] = t.h.of('disconnected');
     expect(disconnect).toMatchObject({ unexpected: true, cause: 'reconnect', connection: 'binance#1.1' });
     expect(disconnect!.retryInMs).toBeGreaterThanOrEqual(0);
     expect(disconnect!.retryInMs).toBeLessThan(20);
-    const gaps = h.gaps();
+    const gaps = t.h.gaps();
     expect(gaps.find((g) => g.fromId !== undefined)).toMatchObject({
       symbols: ['BTCUSDT'],
       cause: 'reconnect',
@@ -68,60 +61,60 @@ describe('BinanceFeed against the mock', () => {
   });
 
   it('a stall (socket open, nothing sent) trips the watchdog, which reconnects and reports the hole', async () => {
-    h = startFeed(mock);
+    t.h = startFeed(t.mock);
     await connected();
-    publishTrades(mock, 1, 20);
-    await until(() => h.trades().length === 20, 'first trades');
-    mock.stallConnections(60_000);
-    publishTrades(mock, 21, 30); // swallowed by the stalled connection
+    publishTrades(t.mock, 1, 20);
+    await until(() => t.h.trades().length === 20, 'first trades');
+    t.mock.stallConnections(60_000);
+    publishTrades(t.mock, 21, 30); // swallowed by the stalled connection
     await until(
-      () => mock.openConnections.length === 1 && mock.connections.length === 2,
+      () => t.mock.openConnections.length === 1 && t.mock.connections.length === 2,
       'the watchdog reconnect',
     );
     await connected();
-    publishTrades(mock, 31, 40);
-    await until(() => h.trades().length === 30, 'trades after the stall');
+    publishTrades(t.mock, 31, 40);
+    await until(() => t.h.trades().length === 30, 'trades after the stall');
 
-    expect(h.of('disconnected')[0]).toMatchObject({ cause: 'stale', unexpected: true });
-    expect(h.of('disconnected')[0]!.reason).toMatch(/^no data for \d+ ms \(threshold \d+ ms\)$/);
-    expect(h.gaps().find((g) => g.fromId !== undefined)).toMatchObject({
+    expect(t.h.of('disconnected')[0]).toMatchObject({ cause: 'stale', unexpected: true });
+    expect(t.h.of('disconnected')[0]!.reason).toMatch(/^no data for \d+ ms \(threshold \d+ ms\)$/);
+    expect(t.h.gaps().find((g) => g.fromId !== undefined)).toMatchObject({
       cause: 'stale',
       fromId: '21',
       toId: '30',
     });
-    expect(h.gaps().find((g) => g.fromId === undefined)).toMatchObject({ cause: 'stale' });
+    expect(t.h.gaps().find((g) => g.fromId === undefined)).toMatchObject({ cause: 'stale' });
   });
 
   it('malformed frames are rejected with the raw payload and a reason, and the feed carries on', async () => {
-    mock.faults.malformedRate = 0.3;
-    h = startFeed(mock);
+    t.mock.faults.malformedRate = 0.3;
+    t.h = startFeed(t.mock);
     await connected();
-    publishTrades(mock, 1, 200);
-    const injected = () => mock.connections[0]!.malformedSent;
+    publishTrades(t.mock, 1, 200);
+    const injected = () => t.mock.connections[0]!.malformedSent;
     await until(
-      () => h.trades().length === 200 && h.of('reject').length === injected(),
+      () => t.h.trades().length === 200 && t.h.of('reject').length === injected(),
       'trades and rejects',
     );
 
     expect(injected()).toBeGreaterThan(20);
-    expect(h.trades().map((t) => t.id)).toEqual(range(1, 200));
-    expect(h.gaps()).toEqual([]);
-    const reasons = h.of('reject').map((e) => e.reject.reason);
+    expect(t.h.trades().map((t) => t.id)).toEqual(range(1, 200));
+    expect(t.h.gaps()).toEqual([]);
+    const reasons = t.h.of('reject').map((e) => e.reject.reason);
     expect(reasons.every((r) => r.length > 0)).toBe(true);
     const families = new Set(reasons.map((r) => r.split(/[:(]/)[0]));
     expect([...families].sort()).toEqual(
       expect.arrayContaining(['invalid JSON', 'trade', 'unknown symbol "ZZZNOTLISTED"']),
     );
-    for (const e of h.of('reject')) expect(e.reject.raw).toMatch(/^\{"stream":/);
+    for (const e of t.h.of('reject')) expect(e.reject.raw).toMatch(/^\{"stream":/);
   });
 
   it('skipped trade ids are reported as sequence gaps with exact ranges and times', async () => {
-    mock.faults.skipTradeIds = [[10, 12], 50];
-    h = startFeed(mock);
+    t.mock.faults.skipTradeIds = [[10, 12], 50];
+    t.h = startFeed(t.mock);
     await connected();
-    publishTrades(mock, 1, 60);
-    await until(() => h.trades().length === 56, '56 trades');
-    expect(h.gaps()).toEqual([
+    publishTrades(t.mock, 1, 60);
+    await until(() => t.h.trades().length === 56, '56 trades');
+    expect(t.h.gaps()).toEqual([
       expect.objectContaining({
         cause: 'sequence',
         fromId: '10',
@@ -135,39 +128,39 @@ describe('BinanceFeed against the mock', () => {
   });
 
   it('keeps retrying while connections are refused, without reporting a gap it never had', async () => {
-    mock.refuseConnectionsFor(300);
-    h = startFeed(mock);
+    t.mock.refuseConnectionsFor(300);
+    t.h = startFeed(t.mock);
     await connected();
-    expect(mock.stats.refused).toBeGreaterThan(0);
-    const failures = h.of('disconnected');
-    expect(failures.length).toBe(mock.stats.refused);
+    expect(t.mock.stats.refused).toBeGreaterThan(0);
+    const failures = t.h.of('disconnected');
+    expect(failures.length).toBe(t.mock.stats.refused);
     expect(failures[0]!.reason).toMatch(/503/);
-    expect(h.gaps()).toEqual([]);
+    expect(t.h.gaps()).toEqual([]);
   });
 
   it('replays the real 11-minute session with drops: every id arrives once, in order, or is in a gap', async () => {
-    mock.faults.closeAfterMessages = 4000;
-    h = startFeed(mock, { symbols: ['ETHUSDT'] });
+    t.mock.faults.closeAfterMessages = 4000;
+    t.h = startFeed(t.mock, { symbols: ['ETHUSDT'] });
     const file = join(
       __dirname,
       '../data/binance/spot_ETHUSDT_trade_frames_2024-08-08T2354_to_0005.jsonl.gz',
     );
-    await mock.replay(readBinanceRecording(file), { speed: 'max' });
-    mock.faults.closeAfterMessages = undefined;
+    await t.mock.replay(readBinanceRecording(file), { speed: 'max' });
+    t.mock.faults.closeAfterMessages = undefined;
     await until(
-      () => h.trades().length === mock.connections.reduce((n, c) => n + c.sent, 0),
+      () => t.h.trades().length === t.mock.connections.reduce((n, c) => n + c.sent, 0),
       'every sent trade',
     );
 
-    const ids = h.trades().map((t) => Number(t.id));
+    const ids = t.h.trades().map((t) => Number(t.id));
     expect(ids.every((id, i) => i === 0 || id > ids[i - 1]!)).toBe(true);
     const covered = [...ids];
-    for (const g of h.gaps().filter((x) => x.fromId !== undefined)) {
+    for (const g of t.h.gaps().filter((x) => x.fromId !== undefined)) {
       for (let id = Number(g.fromId); id <= Number(g.toId); id++) covered.push(id);
     }
     covered.sort((a, b) => a - b);
     expect(covered[0]).toBe(1520538925);
     expect(covered.every((id, i) => id === 1520538925 + i)).toBe(true);
-    expect(mock.connections.length).toBeGreaterThan(2);
+    expect(t.mock.connections.length).toBeGreaterThan(2);
   });
 });

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { readBinanceRecording } from '../src/binance/binanceRecording';
 import { handleControl } from '../src/binance/mockControl';
 import { BinanceMockServer, parsePath } from '../src/binance/mockServer';
 import { publishTrades, rawClient, until } from './support/binanceHarness';
@@ -121,7 +120,7 @@ describe('BinanceMockServer over a socket', () => {
       __dirname,
       '../data/binance/spot_ETHUSDT_trade_frames_2024-08-08T2354_to_0005.jsonl.gz',
     );
-    const result = await mock.replay(readBinanceRecording(file), { speed: 'max' });
+    const result = await mock.replayFile(file, { speed: 'max' });
     expect(result.frames).toBe(14_515);
     await until(() => ids.length === 14_515, 'all frames');
     expect(ids[0]).toBe(1520538925);

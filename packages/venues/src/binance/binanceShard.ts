@@ -87,7 +87,7 @@ export class BinanceShard {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.all(this.slots.map((slot) => this.retire(slot)));
+    await Promise.all([...this.slots].map((slot) => this.retire(slot)));
   }
 
   private addSlot(): void {

@@ -3,6 +3,8 @@ import type { Duplex } from 'node:stream';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { RecordedFrame } from '../recording/recordingFile';
+import type { VenueError } from '../venueError';
+import { readBinanceRecording } from './binanceRecording';
 import { handleControl } from './mockControl';
 import { defaultFaults, isSkipped, malformedDraw, seededRandom, type MockFaults } from './mockFaults';
 import { envelope, malformedFrame, splitFrame, tradeIdOf, type SplitFrame } from './mockFrames';
@@ -190,6 +192,11 @@ export class BinanceMockServer {
       this.publishFrame(frame.frame);
     }
     return { frames: count };
+  }
+
+  /** Replays a recording file in either format (see README), e.g. for `tickline mock-venue --file F`. */
+  replayFile(path: string, options: ReplayOptions, onBadLine?: (error: VenueError) => void) {
+    return this.replay(readBinanceRecording(path, onBadLine), options);
   }
 
   /** Resolves once some open connection subscribes to `stream`. */

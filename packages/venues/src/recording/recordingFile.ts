@@ -37,11 +37,11 @@ export async function* readRecording(
   path: string,
   options: ReadRecordingOptions,
 ): AsyncGenerator<RecordedFrame> {
+  const gzip = await isGzip(path);
   const input = createReadStream(path);
-  const lines = createInterface({
-    input: (await isGzip(path)) ? input.pipe(createGunzip()) : input,
-    crlfDelay: Infinity,
-  });
+  const text = gzip ? input.pipe(createGunzip()) : input;
+  if (gzip) input.once('error', (error) => text.destroy(error));
+  const lines = createInterface({ input: text, crlfDelay: Infinity });
   let lastT = 0;
   let lineNo = 0;
   try {
@@ -58,6 +58,8 @@ export async function* readRecording(
       lastT = frame.t;
       yield frame;
     }
+  } catch (error) {
+    throw new VenueError('BAD_RECORDING', `${path}:${lineNo + 1}: ${(error as Error).message}`);
   } finally {
     lines.close();
     input.destroy();

@@ -2,7 +2,7 @@ import { waitFor } from '@tickline/testkit';
 import WebSocket from 'ws';
 import { BinanceFeed, type BinanceFeedOptions } from '../../src/binance';
 import { tradePayload } from '../../src/binance/mockFrames';
-import type { BinanceMockServer } from '../../src/binance/mockServer';
+import { BinanceMockServer } from '../../src/binance/mockServer';
 import type { FeedEvent, FeedGap } from '../../src/feed/feedEvents';
 
 /** Small, fast settings: tests never wait on production timings. */
@@ -74,4 +74,23 @@ export async function rawClient(url: string): Promise<{ ws: WebSocket; next: () 
       : new Promise<string>((resolve) => waiters.push(resolve));
   };
   return { ws, next };
+}
+
+export interface MockContext {
+  mock: BinanceMockServer;
+  h: Harness;
+}
+
+/** A fresh mock per test; after it, the feed is stopped, must close every socket, and the mock closes. */
+export function useBinanceMock(): MockContext {
+  const t = {} as MockContext;
+  beforeEach(async () => {
+    t.mock = await BinanceMockServer.start();
+  });
+  afterEach(async () => {
+    await t.h.feed.stop();
+    await until(() => t.mock.openConnections.length === 0, 'every connection closed by stop()');
+    await t.mock.close();
+  });
+  return t;
 }
