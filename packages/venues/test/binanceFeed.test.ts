@@ -1,3 +1,4 @@
+import { BinanceMockServer } from '../src/binance/mockServer';
 import { join } from 'node:path';
 import { readBinanceRecording } from '../src/binance/binanceRecording';
 import { publishTrades, range, startFeed, until, useBinanceMock } from './support/binanceHarness';
@@ -24,6 +25,14 @@ describe('BinanceFeed against the mock', () => {
     expect(t.h.gaps()).toEqual([]);
     expect(t.h.of('reject')).toEqual([]);
     expect(t.h.of('connected')[0]!.url).toBe(`${t.mock.url}/stream?streams=btcusdt@trade`);
+  });
+
+  it('answers server pings with the payload echoed (ws autoPong)', async () => {
+    await t.mock.close();
+    t.mock = await BinanceMockServer.start({ pingIntervalMs: 20 });
+    t.h = startFeed(t.mock);
+    await until(() => (t.mock.connections[0]?.pongs ?? 0) >= 3, 'three pongs');
+    expect(t.mock.connections[0]!.badPongs).toBe(0);
   });
 
   it('a drop mid-stream: reconnects with backoff and reports the exact missing ids', async () => {

@@ -101,6 +101,7 @@ describe('BinanceMockServer over a socket', () => {
     mock = await BinanceMockServer.start({ pingIntervalMs: 20 });
     const c = await rawClient(`${mock.url}/ws/btcusdt@trade`);
     await until(() => (mock.connections[0]?.pongs ?? 0) >= 3, 'three pongs');
+    expect(mock.connections[0]!.badPongs).toBe(0);
     c.ws.close();
   });
 

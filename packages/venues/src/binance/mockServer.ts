@@ -40,6 +40,9 @@ export interface MockConnection {
   sent: number;
   malformedSent: number;
   pongs: number;
+  /** Pongs whose payload was not the last ping's (Binance requires the echo). */
+  badPongs: number;
+  lastPing: string;
   controlMessages: number;
   open: boolean;
   stalledUntil: number;
@@ -243,6 +246,8 @@ export class BinanceMockServer {
       sent: 0,
       malformedSent: 0,
       pongs: 0,
+      badPongs: 0,
+      lastPing: '',
       controlMessages: 0,
       open: true,
       stalledUntil: 0,
@@ -254,8 +259,9 @@ export class BinanceMockServer {
     this.connections.push(c);
     const ageTimer = setTimeout(() => socket.close(1000), this.options.maxConnectionAgeMs);
     socket.on('message', (data: Buffer) => this.onControl(c, data.toString()));
-    socket.on('pong', () => {
+    socket.on('pong', (data: Buffer) => {
       c.pongs += 1;
+      if (data.toString() !== c.lastPing) c.badPongs += 1;
       c.lastPongAt = Date.now();
       this.countIncoming(c);
     });
@@ -297,7 +303,10 @@ export class BinanceMockServer {
     for (const c of this.openConnections) {
       if (this.isStalled(c)) continue;
       if (now - c.lastPongAt > this.options.pongTimeoutMs) c.socket.terminate();
-      else c.socket.ping(String(now));
+      else {
+        c.lastPing = String(now);
+        c.socket.ping(c.lastPing);
+      }
     }
   }
 
