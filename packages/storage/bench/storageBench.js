@@ -1,6 +1,17 @@
 // Storage timings (not a test): upsert strategies and the one-year 1m read, against DATABASE_URL.
 // Run after `npm run build`: node packages/storage/bench/storageBench.js [rows-per-batch]
-const { connectDatabase, migrate, upsertBars, queryBars, pgp } = require('../dist');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const {
+  connectDatabase,
+  migrate,
+  upsertBars,
+  queryBars,
+  pgp,
+  writeCachedBars,
+  readCachedBars,
+} = require('../dist');
 
 const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `tl_bench_${process.pid}`;
@@ -58,22 +69,42 @@ async function upsertValues(db, list) {
     WHERE (EXCLUDED.revision, EXCLUDED.final, EXCLUDED.source = 'live') >= (bars_minutes.revision, bars_minutes.final, bars_minutes.source = 'live')`);
 }
 
+// Wall time, and this process's CPU time: on a loaded machine the second says what the code costs.
 async function timed(label, rows, fn) {
   const t = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   await fn();
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  const used = process.cpuUsage(cpu);
+  const cpuMs = (used.user + used.system) / 1000;
+  const rate = rows ? `${Math.round(rows / (ms / 1000)).toLocaleString('en')} rows/s` : '';
   console.log(
-    `${label.padEnd(48)} ${ms.toFixed(0).padStart(6)} ms  ${rows ? `${Math.round(rows / (ms / 1000)).toLocaleString('en')} rows/s` : ''}`,
+    `${label.padEnd(58)} ${ms.toFixed(0).padStart(6)} ms wall ${cpuMs.toFixed(0).padStart(6)} ms cpu  ${rate}`,
   );
   return ms;
 }
 
+/** Three timed reads of the whole year, each checked for the full row count. */
+async function readYearThrice(label, read) {
+  for (let i = 0; i < 3; i++) {
+    let got = 0;
+    await timed(label, YEAR_1M, async () => (got = (await read()).length));
+    if (got !== YEAR_1M) throw new Error(`${label}: read ${got} rows`);
+  }
+}
+
 async function main() {
+  console.log(
+    `load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${os.cpus().length} CPUs`,
+  );
   const batch = Number(process.argv[2] ?? 5000);
   const db = connectDatabase(url, { schema, max: 4 });
   try {
     await migrate(db, { schema });
-    const total = 200_000;
+    const total = Number(process.env.BENCH_ROWS ?? 100_000);
     const data = bars(total, T0, 'SOLUSDT');
     for (const [label, write] of [
       ['upsert jsonb_to_recordset (library)', (b) => upsertBars(db, b, { validate: false })],
@@ -104,14 +135,16 @@ async function main() {
       from: T0,
       to: T0 + YEAR_1M * 60_000,
     };
-    for (let i = 0; i < 3; i++) {
-      let got = 0;
-      await timed(
-        'queryBars one year of 1m bars',
-        YEAR_1M,
-        async () => (got = (await queryBars(db, query)).length),
+    await readYearThrice('queryBars one year of 1m bars', () => queryBars(db, query));
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-bench-'));
+    try {
+      await timed('writeCachedBars one year of 1m bars (one batch)', YEAR_1M, () =>
+        writeCachedBars(root, year),
       );
-      if (got !== YEAR_1M) throw new Error(`read ${got} rows`);
+      const cacheQuery = { symbol: 'BTCUSDT', timeframe: '1m', from: T0, to: T0 + YEAR_1M * 60_000 };
+      await readYearThrice('readCachedBars one year of 1m bars', () => readCachedBars(root, cacheQuery));
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
     }
   } finally {
     await db.none(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);

@@ -1,6 +1,5 @@
 import { promises as fs } from 'node:fs';
 import {
-  migrate,
   queryBars,
   readCachedBars,
   repairCache,
@@ -11,20 +10,13 @@ import {
 } from '../src';
 import { bar, series, T0 } from './bars';
 import { tempRoot } from './tempRoot';
-import { testSchema, type TestSchema } from './testDatabase';
+import { useMigratedSchema } from './testDatabase';
 
-let t: TestSchema;
+const schema = useMigratedSchema();
 let dir: ReturnType<typeof tempRoot>;
-beforeAll(async () => {
-  t = testSchema();
-  await migrate(t.db, { schema: t.schema });
-});
-afterAll(async () => {
-  await t.drop();
-});
 beforeEach(async () => {
   dir = tempRoot();
-  await t.db.none('TRUNCATE bars_minutes');
+  await schema.current().db.none('TRUNCATE bars_minutes');
 });
 afterEach(() => dir.remove());
 
@@ -41,16 +33,16 @@ test('the same bars through the database and through the cache read back identic
     ...series(500, { from: T0 - 250 * 60_000 }),
     bar({ start: T0 + 600 * 60_000, source: 'binance-klines', revision: 2 }),
   ];
-  await upsertBars(t.db, bars);
+  await upsertBars(schema.current().db, bars);
   await writeCachedBars(dir.root, bars);
-  const fromDb = await queryBars(t.db, RANGE);
+  const fromDb = await queryBars(schema.current().db, RANGE);
   expect(fromDb).toHaveLength(501);
   expect(await readCachedBars(dir.root, RANGE)).toEqual(fromDb);
 });
 
 test('repair restores every row of a damaged file from the database', async () => {
   const bars = series(2000);
-  await upsertBars(t.db, bars);
+  await upsertBars(schema.current().db, bars);
   await writeCachedBars(dir.root, bars);
   const file = yearFile(dir.root, 'BTCUSDT', '1m', 2024);
   const data = await fs.readFile(file);
@@ -58,7 +50,7 @@ test('repair restores every row of a damaged file from the database', async () =
   expect((await verifyCache(dir.root)).bad.map((b) => b.problems[0]?.code)).toEqual(['truncated']);
 
   const actions = await repairCache(dir.root, ({ symbol, timeframe, from, to }) =>
-    queryBars(t.db, { venue: 'binance', symbol, timeframe, from, to }),
+    queryBars(schema.current().db, { venue: 'binance', symbol, timeframe, from, to }),
   );
   expect(actions).toEqual([
     expect.objectContaining({
@@ -68,6 +60,6 @@ test('repair restores every row of a damaged file from the database', async () =
       problems: [expect.stringMatching(/^truncated: gzip: unexpected end of file/)],
     }),
   ]);
-  expect(await readCachedBars(dir.root, RANGE)).toEqual(await queryBars(t.db, RANGE));
+  expect(await readCachedBars(dir.root, RANGE)).toEqual(await queryBars(schema.current().db, RANGE));
   expect((await verifyCache(dir.root)).bad).toEqual([]);
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { connectDatabase, type Database } from '../src';
+import { connectDatabase, migrate, type Database } from '../src';
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -19,6 +19,24 @@ export function testSchema(): TestSchema {
     async drop() {
       await db.none(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await db.$pool.end();
+    },
+  };
+}
+
+/** Registers a migrated schema for the whole test file; read `current()` inside tests. */
+export function useMigratedSchema(): { current(): TestSchema } {
+  let schema: TestSchema | undefined;
+  beforeAll(async () => {
+    schema = testSchema();
+    await migrate(schema.db, { schema: schema.schema });
+  });
+  afterAll(async () => {
+    await schema?.drop();
+  });
+  return {
+    current() {
+      if (schema === undefined) throw new Error('useMigratedSchema: only inside tests');
+      return schema;
     },
   };
 }

@@ -1,50 +1,45 @@
 import fc from 'fast-check';
 import type { Bar } from '@tickline/core';
-import { comparePrecedence, migrate, queryBars, StorageError, upsertBars } from '../src';
+import { comparePrecedence, queryBars, StorageError, upsertBars } from '../src';
 import { bar, series, T0 } from './bars';
-import { testSchema, type TestSchema } from './testDatabase';
+import { useMigratedSchema } from './testDatabase';
 
-let t: TestSchema;
-beforeAll(async () => {
-  t = testSchema();
-  await migrate(t.db, { schema: t.schema });
-});
-afterAll(async () => {
-  await t.drop();
-});
+const schema = useMigratedSchema();
 beforeEach(async () => {
-  await t.db.none('TRUNCATE bars_seconds, bars_minutes, bars_hours, bars_days');
+  await schema.current().db.none('TRUNCATE bars_seconds, bars_minutes, bars_hours, bars_days');
 });
 
 const ALL = { venue: 'binance', symbol: 'BTCUSDT', timeframe: '1m', from: T0 - 1e9, to: T0 + 1e9 } as const;
 
 test('bars read back exactly as written, in start order, range [from, to)', async () => {
   const bars = series(10);
-  await upsertBars(t.db, [...bars].reverse());
-  expect(await queryBars(t.db, ALL)).toEqual(bars);
-  const range = await queryBars(t.db, { ...ALL, from: bars[2]!.start, to: bars[5]!.start });
+  await upsertBars(schema.current().db, [...bars].reverse());
+  expect(await queryBars(schema.current().db, ALL)).toEqual(bars);
+  const range = await queryBars(schema.current().db, { ...ALL, from: bars[2]!.start, to: bars[5]!.start });
   expect(range.map((b) => b.start)).toEqual([bars[2]!.start, bars[3]!.start, bars[4]!.start]);
-  expect(await queryBars(t.db, { ...ALL, from: bars[3]!.start, to: bars[3]!.start })).toEqual([]);
-  expect(await queryBars(t.db, { ...ALL, symbol: 'ETHUSDT' })).toEqual([]);
-  expect(await queryBars(t.db, { ...ALL, timeframe: '5m' })).toEqual([]);
+  expect(await queryBars(schema.current().db, { ...ALL, from: bars[3]!.start, to: bars[3]!.start })).toEqual(
+    [],
+  );
+  expect(await queryBars(schema.current().db, { ...ALL, symbol: 'ETHUSDT' })).toEqual([]);
+  expect(await queryBars(schema.current().db, { ...ALL, timeframe: '5m' })).toEqual([]);
 });
 
 test('timeframes of several tiers go in one batch, each to its table', async () => {
   const mixed = [bar({ timeframe: '1s' }), bar({ timeframe: '1h' }), bar({ timeframe: '1d' }), bar()];
-  expect(await upsertBars(t.db, mixed)).toBe(4);
+  expect(await upsertBars(schema.current().db, mixed)).toBe(4);
   for (const tf of ['1s', '1h', '1d', '1m'] as const) {
-    expect(await queryBars(t.db, { ...ALL, timeframe: tf })).toEqual([bar({ timeframe: tf })]);
+    expect(await queryBars(schema.current().db, { ...ALL, timeframe: tf })).toEqual([bar({ timeframe: tf })]);
   }
-  const perTable = await t.db.one<{ n: number }>('SELECT count(*)::int AS n FROM bars');
+  const perTable = await schema.current().db.one<{ n: number }>('SELECT count(*)::int AS n FROM bars');
   expect(perTable.n).toBe(4);
 });
 
 test('the same batch twice changes nothing, not even updated_at', async () => {
   const bars = series(50);
-  expect(await upsertBars(t.db, bars)).toBe(50);
-  const before = await t.db.any('SELECT * FROM bars_minutes ORDER BY start');
-  expect(await upsertBars(t.db, bars)).toBe(0);
-  expect(await t.db.any('SELECT * FROM bars_minutes ORDER BY start')).toEqual(before);
+  expect(await upsertBars(schema.current().db, bars)).toBe(50);
+  const before = await schema.current().db.any('SELECT * FROM bars_minutes ORDER BY start');
+  expect(await upsertBars(schema.current().db, bars)).toBe(0);
+  expect(await schema.current().db.any('SELECT * FROM bars_minutes ORDER BY start')).toEqual(before);
 });
 
 test('precedence: revision, then final over partial, then live over provider, then the later write', async () => {
@@ -52,25 +47,25 @@ test('precedence: revision, then final over partial, then live over provider, th
   const finalProvider = bar({ source: 'binance-klines', close: 2 });
   const finalLive = bar({ close: 3 });
   const repair = bar({ source: 'binance-klines', revision: 1, close: 4 });
-  const close = async () => (await queryBars(t.db, ALL))[0]?.close;
+  const close = async () => (await queryBars(schema.current().db, ALL))[0]?.close;
 
-  await upsertBars(t.db, [partialLive]);
-  await upsertBars(t.db, [finalProvider]);
+  await upsertBars(schema.current().db, [partialLive]);
+  await upsertBars(schema.current().db, [finalProvider]);
   expect(await close()).toBe(2); // final beats partial
-  await upsertBars(t.db, [finalLive]);
+  await upsertBars(schema.current().db, [finalLive]);
   expect(await close()).toBe(3); // live beats provider
-  await upsertBars(t.db, [finalProvider, partialLive]);
+  await upsertBars(schema.current().db, [finalProvider, partialLive]);
   expect(await close()).toBe(3); // neither outranks the final live bar
-  await upsertBars(t.db, [repair]);
+  await upsertBars(schema.current().db, [repair]);
   expect(await close()).toBe(4); // a repair carries a higher revision
-  await upsertBars(t.db, [finalLive]);
+  await upsertBars(schema.current().db, [finalLive]);
   expect(await close()).toBe(4);
 });
 
 test('successive partial updates of a live bar: the later one wins', async () => {
-  await upsertBars(t.db, [bar({ final: false, close: 10 })]);
-  await upsertBars(t.db, [bar({ final: false, close: 11 })]);
-  expect((await queryBars(t.db, ALL))[0]?.close).toBe(11);
+  await upsertBars(schema.current().db, [bar({ final: false, close: 10 })]);
+  await upsertBars(schema.current().db, [bar({ final: false, close: 11 })]);
+  expect((await queryBars(schema.current().db, ALL))[0]?.close).toBe(11);
 });
 
 test('property: after any sequence of batches, each key holds the max by precedence (ties: the last written)', async () => {
@@ -84,7 +79,7 @@ test('property: after any sequence of batches, each key holds the max by precede
     fc.asyncProperty(
       fc.array(fc.array(version, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 5 }),
       async (batches) => {
-        await t.db.none('TRUNCATE bars_minutes');
+        await schema.current().db.none('TRUNCATE bars_minutes');
         let n = 0;
         const written: Bar[] = [];
         for (const batch of batches) {
@@ -98,14 +93,14 @@ test('property: after any sequence of batches, each key holds the max by precede
             }),
           );
           written.push(...bars);
-          await upsertBars(t.db, bars);
+          await upsertBars(schema.current().db, bars);
         }
         const expected = new Map<number, Bar>();
         for (const b of written) {
           const current = expected.get(b.start);
           if (current === undefined || comparePrecedence(b, current) >= 0) expected.set(b.start, b);
         }
-        const stored = await queryBars(t.db, ALL);
+        const stored = await queryBars(schema.current().db, ALL);
         expect(stored).toEqual([...expected.values()].sort((a, b) => a.start - b.start));
       },
     ),
@@ -115,11 +110,15 @@ test('property: after any sequence of batches, each key holds the max by precede
 
 test('an invalid bar rejects the batch with its position and reason, writing nothing', async () => {
   const bad = [bar(), bar({ start: T0 + 60_000, high: Number.NaN })];
-  await expect(upsertBars(t.db, bad)).rejects.toThrow(StorageError);
-  await expect(upsertBars(t.db, bad)).rejects.toThrow(/bar 1 of the batch .*high must be a finite number/);
-  expect(await queryBars(t.db, ALL)).toEqual([]);
+  await expect(upsertBars(schema.current().db, bad)).rejects.toThrow(StorageError);
+  await expect(upsertBars(schema.current().db, bad)).rejects.toThrow(
+    /bar 1 of the batch .*high must be a finite number/,
+  );
+  expect(await queryBars(schema.current().db, ALL)).toEqual([]);
 });
 
 test('a range with from after to is refused', async () => {
-  await expect(queryBars(t.db, { ...ALL, from: T0 + 1, to: T0 })).rejects.toThrow(/from <= to/);
+  await expect(queryBars(schema.current().db, { ...ALL, from: T0 + 1, to: T0 })).rejects.toThrow(
+    /from <= to/,
+  );
 });

@@ -61,6 +61,8 @@ export function formatTimestamp(ms: number, dateOnly: boolean): string {
  * or all-digit epoch seconds (10 digits) / milliseconds (13). NaN when it is none of those.
  */
 export function parseTimestamp(text: string): number {
+  const fast = text.length === 19 && text.charCodeAt(10) === 32 ? parseSecondsFast(text) : Number.NaN;
+  if (!Number.isNaN(fast)) return fast;
   if (/^\d{13}$/.test(text)) return Number(text);
   if (/^\d{10}$/.test(text)) return Number(text) * 1000;
   const match =
@@ -80,16 +82,42 @@ export function parseTimestamp(text: string): number {
   );
 }
 
+// The hot path of a year read: `YYYY-MM-DD HH:MM:SS`, the day looked up once per day, the clock by arithmetic.
+const dayCache = new Map<string, number>();
+function parseSecondsFast(text: string): number {
+  const day = text.slice(0, 10);
+  let dayMs = dayCache.get(day);
+  if (dayMs === undefined) {
+    dayMs = parseTimestamp(day);
+    if (dayCache.size > 4096) dayCache.clear();
+    dayCache.set(day, dayMs);
+  }
+  const digit = (i: number) => text.charCodeAt(i) - 48;
+  const [h, m, sec] = [digit(11) * 10 + digit(12), digit(14) * 10 + digit(15), digit(17) * 10 + digit(18)];
+  if (
+    !(h >= 0 && h < 24 && m >= 0 && m < 60 && sec >= 0 && sec < 60) ||
+    text[13] !== ':' ||
+    text[16] !== ':'
+  ) {
+    return Number.NaN;
+  }
+  return dayMs + h * 3_600_000 + m * 60_000 + sec * 1000;
+}
+
 /** RFC 4180 CSV (quotes, doubled quotes, quoted newlines), with a fast path for lines without quotes. */
 export function parseCsv(text: string): CsvTable {
   const rows: string[][] = [];
   let pos = 0;
   const length = text.length;
+  let quote = -1; // the next quote at or after pos, searched again only once passed (else O(n^2))
   while (pos < length) {
     const end = text.indexOf('\n', pos);
     const lineEnd = end === -1 ? length : end;
-    const quote = text.indexOf('"', pos);
-    if (quote === -1 || quote > lineEnd) {
+    if (quote !== Number.POSITIVE_INFINITY && quote < pos) {
+      quote = text.indexOf('"', pos);
+      if (quote === -1) quote = Number.POSITIVE_INFINITY;
+    }
+    if (quote > lineEnd) {
       const line = text.slice(
         pos,
         lineEnd > pos && text.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd,
@@ -172,21 +200,22 @@ export function rowsToBars(table: CsvTable, context: RowContext): Bar[] {
     at('revision'),
     at('quality_flags'),
   ];
-  return table.rows.map((row, i) => {
-    const num = (index: number) => (index === -1 ? Number.NaN : Number(row[index]));
+  const bars: Bar[] = new Array<Bar>(table.rows.length);
+  for (let i = 0; i < table.rows.length; i++) {
+    // A plain loop without per-row closures or arrays: this runs 525,600 times for a year of 1m bars.
+    const row = table.rows[i]!;
     const start = parseTimestamp(row[col.timestamp] ?? '');
-    const [open, high, low, close, volume] = [
-      num(col.open),
-      num(col.high),
-      num(col.low),
-      num(col.close),
-      num(col.volume),
-    ];
-    if (!Number.isFinite(start) || ![open, high, low, close, volume].every(Number.isFinite)) {
+    const open = Number(row[col.open]);
+    const high = Number(row[col.high]);
+    const low = Number(row[col.low]);
+    const close = Number(row[col.close]);
+    const volume = Number(row[col.volume]);
+    if (!(Number.isFinite(start) && Number.isFinite(open + high + low + close + volume))) {
       throw new RowError(`row ${i + 2} is not a bar: ${row.join(',').slice(0, 120)}`);
     }
     const flagsText = flags === -1 ? '' : (row[flags] ?? '');
-    return {
+    const sourceText = source === -1 ? '' : (row[source] ?? '');
+    bars[i] = {
       venue: context.venue,
       symbol: context.symbol,
       timeframe: context.timeframe,
@@ -196,18 +225,19 @@ export function rowsToBars(table: CsvTable, context: RowContext): Bar[] {
       low,
       close,
       volume,
-      trades: trades === -1 ? 0 : Math.round(num(trades)) || 0,
-      vwap: vwap !== -1 ? num(vwap) : fallbackVwap(num(quoteVolume), volume, high, low, close),
+      trades: trades === -1 ? 0 : Math.round(Number(row[trades])) || 0,
+      vwap:
+        vwap !== -1 ? Number(row[vwap]) : fallbackVwap(Number(row[quoteVolume]), volume, high, low, close),
       final: true,
-      revision: revision === -1 ? 0 : num(revision) || 0,
+      revision: revision === -1 ? 0 : Number(row[revision]) || 0,
       quality: {
-        score: quality === -1 ? 1 : num(quality),
+        score: quality === -1 ? 1 : Number(row[quality]),
         flags: flagsText === '' ? [] : (JSON.parse(flagsText) as QualityFlag[]),
       },
-      source:
-        source === -1 || row[source] === '' ? context.defaultSource : (row[source] ?? context.defaultSource),
+      source: sourceText === '' ? context.defaultSource : sourceText,
     };
-  });
+  }
+  return bars;
 }
 
 function firstColumn(header: string[], names: string[]): number {

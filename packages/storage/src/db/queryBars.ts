@@ -1,4 +1,4 @@
-import { type Bar, type QualityFlag, type Timeframe, type Venue } from '@tickline/core';
+import type { Bar, QualityFlag, Timeframe, Venue } from '@tickline/core';
 import { StorageError } from '../storageError';
 import { barTable } from './barTiers';
 import { pgp, type Database } from './database';
@@ -13,9 +13,6 @@ export interface BarQuery {
 }
 
 type Row = [
-  string,
-  string,
-  string,
   number,
   number,
   number,
@@ -25,7 +22,7 @@ type Row = [
   number,
   number,
   number,
-  QualityFlag[],
+  QualityFlag[] | null,
   string,
   number,
   boolean,
@@ -39,8 +36,8 @@ type Row = [
 export async function queryBars(db: Database, query: BarQuery): Promise<Bar[]> {
   checkRange(query);
   const statement = new pgp.ParameterizedQuery({
-    text: `SELECT venue, symbol, timeframe, date_part('epoch', start) * 1000, open, high, low, close, volume,
-  trades::float8, vwap, quality_score, quality_flags, source, revision, final
+    text: `SELECT date_part('epoch', start) * 1000, open, high, low, close, volume,
+  trades::float8, vwap, quality_score, nullif(quality_flags, '[]'), source, revision, final
 FROM ${barTable(query.timeframe)}
 WHERE venue = $1 AND symbol = $2 AND timeframe = $3
   AND start >= timestamptz 'epoch' + $4::bigint * interval '1 millisecond'
@@ -50,15 +47,16 @@ ORDER BY start`,
     rowMode: 'array',
   });
   const result = await db.result(statement);
-  return (result.rows as Row[]).map(toBar);
+  return (result.rows as Row[]).map((row) => toBar(query, row));
 }
 
-function toBar(row: Row): Bar {
-  const [venue, symbol, timeframe, start, open, high, low, close, volume, trades, vwap, score, flags] = row;
+// Venue, symbol and timeframe are the query's: not fetched, saving three strings a row.
+function toBar(query: BarQuery, row: Row): Bar {
+  const [start, open, high, low, close, volume, trades, vwap, score, flags, source, revision, final] = row;
   return {
-    venue: venue as Venue,
-    symbol,
-    timeframe: timeframe as Timeframe,
+    venue: query.venue,
+    symbol: query.symbol,
+    timeframe: query.timeframe,
     start: Math.round(start),
     open,
     high,
@@ -67,10 +65,10 @@ function toBar(row: Row): Bar {
     volume,
     trades,
     vwap,
-    final: row[15],
-    revision: row[14],
-    quality: { score, flags },
-    source: row[13],
+    final,
+    revision,
+    quality: { score, flags: flags ?? [] },
+    source,
   };
 }
 
