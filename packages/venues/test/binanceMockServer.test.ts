@@ -105,6 +105,13 @@ describe('BinanceMockServer over a socket', () => {
     c.ws.close();
   });
 
+  it('answers unknown paths with HTTP 404 and refused upgrades with 503', async () => {
+    mock = await BinanceMockServer.start();
+    await expect(rawClient(`${mock.url}/api/v3/klines`)).rejects.toThrow(/404/);
+    mock.refuseConnectionsFor(60_000);
+    await expect(rawClient(`${mock.url}/ws`)).rejects.toThrow(/503/);
+  });
+
   it('cuts a client that sends more than 5 messages a second', async () => {
     mock = await BinanceMockServer.start();
     const c = await rawClient(`${mock.url}/ws`);

@@ -225,9 +225,8 @@ export class BinanceMockServer {
     }
     const route = parsePath(req.url ?? '/');
     if (route === undefined || route.streams.length > this.options.maxStreamsPerConnection) {
-      socket.end(
-        `HTTP/1.1 ${route ? 400 : 404} Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
-      );
+      const status = route ? '400 Bad Request' : '404 Not Found';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req.url ?? '/', route));
