@@ -1,9 +1,9 @@
 import type { Quote, Trade } from '@tickline/core';
 import type { z } from 'zod';
+import { fastTrade } from './binanceFastPath';
 import {
   AggTradePayloadSchema,
   BookTickerPayloadSchema,
-  CombinedEnvelopeSchema,
   ControlReplySchema,
   ErrorReplySchema,
   ServerShutdownSchema,
@@ -57,10 +57,14 @@ export function mapBinanceFrame(
   return mapRaw(value as Record<string, unknown>, recvTs, options);
 }
 
-function mapEnvelope(value: object, recvTs: number, options: BinanceMapperOptions): BinanceMessage {
-  const envelope = CombinedEnvelopeSchema.safeParse(value);
-  if (!envelope.success) return reject(`combined envelope: ${describeIssues(envelope.error)}`);
-  const { stream, data } = envelope.data;
+function mapEnvelope(
+  value: { stream?: unknown; data?: unknown },
+  recvTs: number,
+  options: BinanceMapperOptions,
+) {
+  const { stream, data } = value;
+  if (typeof stream !== 'string') return reject('combined envelope: stream must be a string');
+  if (data === undefined) return reject('combined envelope: missing field data');
   if (stream === '!serverShutdown') return mapShutdown(data);
   const parsed = parseStreamName(stream);
   if (parsed === undefined) return reject(`unknown stream ${JSON.stringify(stream)}`);
@@ -126,6 +130,8 @@ function mapPayload(
 
 function mapTrade(channel: 'trade' | 'aggTrade', data: unknown, recvTs: number): BinanceMessage {
   if (channel === 'trade') {
+    const fast = fastTrade(data, recvTs);
+    if (fast) return { kind: 'trade', channel, ...fast };
     const parsed = TradePayloadSchema.safeParse(data);
     if (!parsed.success) return reject(`trade: ${describeIssues(parsed.error)}`);
     const d = parsed.data;

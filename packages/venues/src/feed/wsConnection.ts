@@ -141,9 +141,9 @@ export class WsConnection {
   private onMessage(data: WebSocket.RawData): void {
     const now = this.options.now();
     this.watchdog.data(now);
-    const text = Array.isArray(data)
-      ? Buffer.concat(data).toString()
-      : Buffer.from(data as Buffer).toString();
+    const text = Buffer.isBuffer(data)
+      ? data.toString()
+      : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString();
     this.handlers.message(text, now);
   }
 
