@@ -4,6 +4,7 @@
 // CommonJS out) and maps `@tickline/<pkg>` to packages/<pkg>/src/index.ts, as jest does.
 // The bench module exports `main(args: string[]): Promise<void>`.
 const fs = require('node:fs');
+const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 const Module = require('node:module');
 const ts = require('typescript');
@@ -18,6 +19,21 @@ function available() {
         .filter((f) => f.endsWith('.bench.ts'))
         .map((f) => f.replace(/\.bench\.ts$/, ''))
     : [];
+}
+
+// Tickline processes run with a 64 MB young generation (see README, "Performance"): batches of many
+// thousand decoded records are alive at once, and with V8's default semi-space they get copied and
+// promoted, which doubled consumer time. Benchmarks measure under the same setting, raw loops included.
+const SEMI_SPACE = '--max-semi-space-size=64';
+if (!process.execArgv.some((arg) => arg.startsWith('--max-semi-space-size'))) {
+  const child = spawnSync(
+    process.execPath,
+    [SEMI_SPACE, ...process.execArgv, __filename, ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+    },
+  );
+  process.exit(child.status ?? 1);
 }
 
 const [name, ...args] = process.argv.slice(2);

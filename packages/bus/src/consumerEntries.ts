@@ -33,7 +33,7 @@ export type DecodeResult =
   | { readonly ok: true; readonly entry: ConsumedEntry }
   | { readonly ok: false; readonly reason: string; readonly payload: Buffer };
 
-/** Decodes field `d` into positioned records; checks `n` (record count) and `v` when present. */
+/** Decodes field `d` into records; checks `n` (record count) and `v` when present. */
 export function decodeEntry(raw: RawEntry, deliveries: number): DecodeResult {
   const payload = raw.fields?.get('d');
   if (!payload) return { ok: false, reason: 'entry has no field d', payload: Buffer.alloc(0) };
@@ -51,10 +51,9 @@ export function decodeEntry(raw: RawEntry, deliveries: number): DecodeResult {
   if (count !== undefined && count !== records.length) {
     return { ok: false, reason: `field n says ${count} records, d holds ${records.length}`, payload };
   }
-  const positioned = records.map((record, index) => ({ position: { entryId: raw.id, index }, record }));
   return {
     ok: true,
-    entry: { stream: raw.stream, id: raw.id, version, records: positioned, payload, deliveries },
+    entry: { stream: raw.stream, id: raw.id, version, records, payload, deliveries },
   };
 }
 

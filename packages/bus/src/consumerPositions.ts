@@ -11,9 +11,10 @@ export function recordsAfter(
 ): ConsumedRecord[] {
   const out: ConsumedRecord[] = [];
   for (const entry of entries) {
-    for (const record of entry.records) {
-      if (!position || compareRecordPositions(record.position, position) > 0) out.push(record);
-    }
+    entry.records.forEach((record, index) => {
+      const at = { entryId: entry.id, index };
+      if (!position || compareRecordPositions(at, position) > 0) out.push({ position: at, record });
+    });
   }
   return out;
 }

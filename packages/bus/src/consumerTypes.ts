@@ -25,7 +25,12 @@ export interface ConsumedEntry {
   readonly id: string;
   /** Schema version from field `v`, when present. */
   readonly version: number | undefined;
-  readonly records: readonly ConsumedRecord[];
+  /**
+   * The decoded records, in order. Record `i` sits at position `{ entryId: id, index: i }`; positions are
+   * not materialized per record because batches of many thousand records would double what the garbage
+   * collector has to copy (measured: the consumer ran at 0.6 of a raw loop with them).
+   */
+  readonly records: readonly unknown[];
   /** The raw field `d`. */
   readonly payload: Buffer;
   /** How many times the group delivered this entry, this delivery included (1 for a first read). */

@@ -157,7 +157,7 @@ export class StreamPublisher {
     if (this.closing) return Promise.reject(new Error(`publisher is closed: cannot publish to ${key}`));
     const seq = this.nextSeq++;
     if (this.waiting.length === 0 && this.outstanding < this.maxBuffered) {
-      this.accept(this.stream(key), [record], 0, 1, seq);
+      this.acceptOne(this.streams.get(key) ?? this.stream(key), record, seq);
       return RESOLVED;
     }
     return new Promise((resolve) => this.waiting.push({ key, records: [record], offset: 0, seq, resolve }));
@@ -223,12 +223,17 @@ export class StreamPublisher {
     count: number,
     seq: number,
   ): void {
+    for (let i = 0; i < count; i++) this.acceptOne(stream, records[from + i], seq + i);
+  }
+
+  /** The per-record hot path of `publish`: accept without allocating a one-record array. */
+  private acceptOne(stream: StreamState, record: unknown, seq: number): void {
     if (stream.buffer.length === 0) {
       stream.bufferFirstSeq = seq;
       stream.bufferSince = this.now();
     }
-    for (let i = from; i < from + count; i++) stream.buffer.push(records[i]);
-    this.outstanding += count;
+    stream.buffer.push(record);
+    this.outstanding += 1;
     if (stream.buffer.length >= this.maxPerEntry) this.kick();
     else this.lingerTimer ??= setTimeout(() => this.onLinger(), this.lingerMs);
   }

@@ -56,7 +56,7 @@ function seqCollector() {
   const accepted = new Map<number, number>();
   const poisonAttempts = new Map<number, number>();
   const handler = (entries: readonly ConsumedEntry[]): Promise<void> => {
-    const records = entries.flatMap((entry) => entry.records.map((r) => r.record as SeqRecord));
+    const records = entries.flatMap((entry) => entry.records as SeqRecord[]);
     const poison = records.find((r) => r.poison);
     if (poison) {
       poisonAttempts.set(poison.seq, (poisonAttempts.get(poison.seq) ?? 0) + 1);

@@ -11,10 +11,7 @@ import {
 function entriesOf(sizes: readonly number[]): ConsumedEntry[] {
   return sizes.map((size, i) => {
     const id = `${1000 + i}-${i % 3}`;
-    const records = Array.from({ length: size }, (_, index) => ({
-      position: { entryId: id, index },
-      record: index,
-    }));
+    const records = Array.from({ length: size }, (_, index) => index);
     return { stream: 's', id, version: 1, records, payload: Buffer.alloc(0), deliveries: 1 };
   });
 }
@@ -26,7 +23,9 @@ describe('recordsAfter', () => {
     fc.assert(
       fc.property(batch, fc.nat(), fc.nat({ max: 6 }), fc.boolean(), (sizes, pick, index, none) => {
         const entries = entriesOf(sizes);
-        const all = entries.flatMap((entry) => entry.records);
+        const all = entries.flatMap((entry) =>
+          entry.records.map((record, index) => ({ position: { entryId: entry.id, index }, record })),
+        );
         const position: RecordPosition | undefined = none
           ? undefined
           : { entryId: entries[pick % entries.length]!.id, index };
