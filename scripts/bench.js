@@ -1,13 +1,10 @@
 #!/usr/bin/env node
-// `npm run bench -- <name> [args...]` runs bench/<name>.bench.ts straight from source, no build step:
-// a require hook transpiles .ts files with the `typescript` package (transpileModule: no type check,
-// CommonJS out) and maps `@tickline/<pkg>` to packages/<pkg>/src/index.ts, as jest does.
+// `npm run bench -- <name> [args...]` runs bench/<name>.bench.ts straight from source, no build step
+// (scripts/ts-register.js transpiles on require and maps `@tickline/<pkg>` to its source, as jest does).
 // The bench module exports `main(args: string[]): Promise<void>`.
 const fs = require('node:fs');
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
-const Module = require('node:module');
-const ts = require('typescript');
 
 const root = path.resolve(__dirname, '..');
 const benchDir = path.join(root, 'bench');
@@ -42,29 +39,7 @@ if (!name || !available().includes(name)) {
   process.exit(2);
 }
 
-const compilerOptions = {
-  module: ts.ModuleKind.CommonJS,
-  target: ts.ScriptTarget.ES2022,
-  esModuleInterop: true,
-  sourceMap: false,
-  inlineSourceMap: true,
-};
-// Registering `.ts` also lets extensionless relative imports (`./keys`) resolve to .ts files.
-require.extensions['.ts'] = (module, filename) => {
-  const source = fs.readFileSync(filename, 'utf8');
-  const { outputText } = ts.transpileModule(source, { compilerOptions, fileName: filename });
-  module._compile(outputText, filename);
-};
-
-const resolve = Module._resolveFilename;
-Module._resolveFilename = function (request, parent, ...rest) {
-  const match = /^@tickline\/([a-z0-9-]+)$/.exec(request);
-  if (match) {
-    const entry = path.join(root, 'packages', match[1], 'src', 'index.ts');
-    if (fs.existsSync(entry)) return entry;
-  }
-  return resolve.call(this, request, parent, ...rest);
-};
+require('./ts-register');
 
 require(path.join(benchDir, `${name}.bench.ts`))
   .main(args)

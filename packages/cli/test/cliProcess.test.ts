@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The runtime's test support runs TypeScript sources in a child process without a build.
-import { spawnTs } from '../../runtime/test/support/spawnTs';
+import { spawnTs } from '@tickline/testkit';
 
 const main = join(__dirname, '..', 'src', 'main.ts');
 let dir: string;

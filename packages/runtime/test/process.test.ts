@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { logLines, spawnTs } from './support/spawnTs';
+import { logLines, spawnTs } from '@tickline/testkit';
 
 const fixture = join(__dirname, 'fixtures', 'serviceProcess.ts');
 const env = { TICKLINE_METRICS_PORT: '0', REDIS_PASSWORD: 'child-secret-pw' };

@@ -3,3 +3,4 @@ export * from './freePort';
 export * from './redisServer';
 export * from './waitFor';
 export * from './faultProxy';
+export * from './spawnTs';

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
-const register = join(__dirname, 'tsRegister.js');
+// The workspace's require hook (scripts/ts-register.js): children run sources without a build.
+const register = join(__dirname, '..', '..', '..', 'scripts', 'ts-register.js');
 
 /** A child process running a TypeScript file from source, with its output collected. */
 export interface TsChild {
@@ -13,7 +14,7 @@ export interface TsChild {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Runs `node -r tsRegister.js <file> ...args`; `env` is added to a minimal environment. */
+/** Runs `node -r scripts/ts-register.js <file> ...args`; `env` is added to a minimal environment. */
 export function spawnTs(file: string, args: readonly string[], env: Record<string, string> = {}): TsChild {
   const child = spawn(process.execPath, ['-r', register, file, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
