@@ -5,8 +5,9 @@
 # Usage: scripts/services.sh up [redis] [postgres]   (both when none is named) | status
 set -euo pipefail
 
-REDIS_HOST=127.0.0.1 REDIS_PORT=6379
-PG_HOST=127.0.0.1 PG_PORT=5432
+# Ports can be moved for tests of this script itself; Tickline's defaults expect the standard ones.
+REDIS_HOST=127.0.0.1 REDIS_PORT=${SERVICES_REDIS_PORT:-6379}
+PG_HOST=127.0.0.1 PG_PORT=${SERVICES_PG_PORT:-5432}
 APT_UPDATED=0
 
 say() { printf 'services: %s\n' "$*"; }
@@ -31,7 +32,7 @@ redis_up() {
   local dir=/var/lib/redis log=/var/log/redis/tickline.log
   [ -w "$dir" ] || { dir=$(mktemp -d); log="$dir/redis.log"; }
   redis-server --daemonize yes --bind 127.0.0.1 --port $REDIS_PORT --save '' --appendonly no \
-    --dir "$dir" --logfile "$log" >/dev/null
+    --dir "$dir" --logfile "$log" >/dev/null 2>&1
   wait_port $REDIS_HOST $REDIS_PORT redis
   say "redis: started $(redis-server --version | awk '{print $3}') at $REDIS_HOST:$REDIS_PORT"
 }
