@@ -1,5 +1,9 @@
-import { DEFAULT_BACKOFF, validateBackoff, type BackoffOptions } from '../feed/backoff';
-import { DEFAULT_WATCHDOG, validateWatchdog, type WatchdogOptions } from '../feed/silenceWatchdog';
+import {
+  resolveConnectionOptions,
+  type ConnectionOptions,
+  type ResolvedConnectionOptions,
+} from '../feed/connectionOptions';
+import { stripUndefined } from '../feed/stripUndefined';
 import { VenueError } from '../venueError';
 import { isBinanceSymbol } from './binanceSymbols';
 
@@ -7,7 +11,7 @@ import { isBinanceSymbol } from './binanceSymbols';
 export const BINANCE_WS_ORIGIN = 'wss://stream.binance.com:9443';
 
 /** Every field but `symbols` has a default, in {@link resolveBinanceFeedOptions}. */
-export interface BinanceFeedOptions {
+export interface BinanceFeedOptions extends ConnectionOptions {
   /** Origin only (`TICKLINE_BINANCE_WS_URL`); `/stream?streams=...` is appended. [wss://stream.binance.com:9443] */
   wsUrl?: string;
   /** Canonical upper-case symbols, e.g. BTCUSDT. */
@@ -31,21 +35,10 @@ export interface BinanceFeedOptions {
   rotateAfterMs?: number;
   /** How long the successor and the old connection run side by side, ms. [10000] */
   rotationOverlapMs?: number;
-  /** [10000] */
-  connectTimeoutMs?: number;
-  backoff?: Partial<BackoffOptions>;
-  watchdog?: Partial<WatchdogOptions>;
-  /** Clock and randomness, injectable for tests. [Date.now, Math.random] */
-  now?: () => number;
-  random?: () => number;
-  /** A listener threw, or something failed in the background. [process.emitWarning] */
-  onError?: (error: unknown) => void;
 }
 
-export type ResolvedBinanceFeedOptions = Required<Omit<BinanceFeedOptions, 'backoff' | 'watchdog'>> & {
-  backoff: BackoffOptions;
-  watchdog: WatchdogOptions;
-};
+export type ResolvedBinanceFeedOptions = Required<Omit<BinanceFeedOptions, keyof ConnectionOptions>> &
+  ResolvedConnectionOptions;
 
 export function resolveBinanceFeedOptions(options: BinanceFeedOptions): ResolvedBinanceFeedOptions {
   const resolved: ResolvedBinanceFeedOptions = {
@@ -58,14 +51,9 @@ export function resolveBinanceFeedOptions(options: BinanceFeedOptions): Resolved
     controlIntervalMs: 250,
     rotateAfterMs: 23 * 3600_000,
     rotationOverlapMs: 10_000,
-    connectTimeoutMs: 10_000,
-    now: Date.now,
-    random: Math.random,
-    onError: (error) => process.emitWarning(error instanceof Error ? error : new Error(String(error))),
     ...stripUndefined(options),
     symbols: [...options.symbols],
-    backoff: { ...DEFAULT_BACKOFF, ...stripUndefined(options.backoff ?? {}) },
-    watchdog: { ...DEFAULT_WATCHDOG, ...stripUndefined(options.watchdog ?? {}) },
+    ...resolveConnectionOptions(options),
   };
   const problems = [
     ...resolved.symbols
@@ -84,15 +72,9 @@ export function resolveBinanceFeedOptions(options: BinanceFeedOptions): Resolved
   ];
   if (problems.length > 0)
     throw new VenueError('INVALID_OPTIONS', `Binance feed options: ${problems.join('; ')}`);
-  validateBackoff(resolved.backoff);
-  validateWatchdog(resolved.watchdog);
   return resolved;
 }
 
 function positive(o: ResolvedBinanceFeedOptions, keys: Array<keyof ResolvedBinanceFeedOptions>): string[] {
   return keys.filter((k) => !((o[k] as number) > 0)).map((k) => `${k} must be greater than 0`);
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

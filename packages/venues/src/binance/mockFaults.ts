@@ -1,13 +1,10 @@
+import type { CountFaults } from '../mock/countFaults';
 import { MALFORMED_KINDS, type MalformedKind } from './mockFrames';
 
+export { seededRandom } from '../mock/countFaults';
+
 /** Fault switches of the Binance mock. Mutable at run time through `mock.faults`. */
-export interface MockFaults {
-  /** Each connection is cut (TCP reset, no close frame) after it was sent this many data frames. */
-  closeAfterMessages?: number;
-  /** Each connection goes silent (no data, no pings, no replies) after this many data frames... */
-  stallAfterMessages?: number;
-  /** ...for this long, ms; frames meant for it meanwhile are lost. */
-  stallMs?: number;
+export interface MockFaults extends CountFaults {
   /** Extra malformed frames per data frame, 0..1 (seeded, so runs repeat). Real frames are kept. */
   malformedRate: number;
   /** Trade ids never sent to anyone: single ids or inclusive [from, to] ranges. */
@@ -18,18 +15,6 @@ export interface MockFaults {
 
 export function defaultFaults(): MockFaults {
   return { malformedRate: 0, skipTradeIds: [] };
-}
-
-/** mulberry32: a tiny seeded PRNG, so fault runs are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function isSkipped(faults: MockFaults, id: number | undefined, tradeIndex: number): boolean {

@@ -1,8 +1,11 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { RecordedFrame } from '../recording/recordingFile';
+import { applyCountFaults, isStalled } from '../mock/countFaults';
+import { closeHttp, endUpgrade, listenHttp, portOf } from '../mock/mockHttp';
+import { replayFrames, type ReplayOptions } from '../mock/mockReplay';
 import type { VenueError } from '../venueError';
 import { readBinanceRecording } from './binanceRecording';
 import { handleControl } from './mockControl';
@@ -52,12 +55,7 @@ export interface MockConnection {
   socket: WebSocket;
 }
 
-export interface ReplayOptions {
-  /** Real time × speed, or as fast as the clients take it. */
-  speed: number | 'max';
-  /** Wait until some connection has subscribed to something before the first frame [true]. */
-  waitForSubscriber?: boolean;
-}
+export type { ReplayOptions } from '../mock/mockReplay';
 
 /**
  * A Binance spot market-stream server for tests and replay, speaking the real protocol: `/stream?streams=`
@@ -102,17 +100,12 @@ export class BinanceMockServer {
       seed: 1,
       ...options,
     };
-    const http = createServer((_req, res) => res.writeHead(404).end());
-    await new Promise<void>((resolve, reject) => {
-      http.once('error', reject);
-      http.listen(resolved.port, resolved.host, () => resolve());
-    });
+    const http = await listenHttp(resolved.host, resolved.port);
     return new BinanceMockServer(http, resolved, options.faults ?? {});
   }
 
   get port(): number {
-    const address = this.http.address();
-    return typeof address === 'object' && address !== null ? address.port : 0;
+    return portOf(this.http);
   }
 
   /** The origin to give a feed (`TICKLINE_BINANCE_WS_URL`), e.g. `ws://127.0.0.1:40123`. */
@@ -162,7 +155,7 @@ export class BinanceMockServer {
     let delivered = 0;
     const malformed = malformedDraw(this.faults.malformedRate, this.random);
     for (const c of this.openConnections) {
-      if (!c.streams.includes(stream) || this.isStalled(c)) continue;
+      if (!c.streams.includes(stream) || isStalled(c)) continue;
       this.send(c, { stream, payload });
       c.sent += 1;
       delivered += 1;
@@ -170,31 +163,19 @@ export class BinanceMockServer {
         this.send(c, malformedFrame({ stream, payload }, kind));
         c.malformedSent += 1;
       }
-      this.applyCountFaults(c);
+      applyCountFaults(c, this.faults);
     }
     return delivered;
   }
 
   /** Plays recorded frames through {@link publishFrame}; resolves when done or when the server closes. */
-  async replay(frames: AsyncIterable<RecordedFrame> | Iterable<RecordedFrame>, options: ReplayOptions) {
-    if (options.waitForSubscriber ?? true) {
-      while (!this.closed && !this.connections.some((c) => c.open && c.streams.length > 0)) await sleep(5);
-    }
-    let first: number | undefined;
-    const startedAt = Date.now();
-    let count = 0;
-    for await (const frame of frames) {
-      if (this.closed) break;
-      first ??= frame.t;
-      if (options.speed === 'max') {
-        if (++count % 256 === 0) await this.backpressure();
-      } else {
-        const wait = startedAt + (frame.t - first) / options.speed - Date.now();
-        if (wait > 0) await sleep(wait);
-      }
-      this.publishFrame(frame.frame);
-    }
-    return { frames: count };
+  replay(frames: AsyncIterable<RecordedFrame> | Iterable<RecordedFrame>, options: ReplayOptions) {
+    return replayFrames(frames, options, {
+      isClosed: () => this.closed,
+      hasSubscriber: () => this.connections.some((c) => c.open && c.streams.length > 0),
+      isCongested: () => this.openConnections.some((c) => c.socket.bufferedAmount > 1 << 20),
+      publishFrame: (text) => this.publishFrame(text),
+    });
   }
 
   /** Replays a recording file in either format (see README), e.g. for `tickline mock-venue --file F`. */
@@ -214,19 +195,18 @@ export class BinanceMockServer {
     clearInterval(this.pingTimer);
     for (const c of this.connections) c.socket.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
-    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    await closeHttp(this.http);
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (Date.now() < this.refuseUntil || this.closed) {
       this.stats.refused += 1;
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      endUpgrade(socket, '503 Service Unavailable');
       return;
     }
     const route = parsePath(req.url ?? '/');
     if (route === undefined || route.streams.length > this.options.maxStreamsPerConnection) {
-      const status = route ? '400 Bad Request' : '404 Not Found';
-      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      endUpgrade(socket, route ? '400 Bad Request' : '404 Not Found');
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req.url ?? '/', route));
@@ -274,7 +254,7 @@ export class BinanceMockServer {
 
   private onControl(c: MockConnection, text: string): void {
     c.controlMessages += 1;
-    if (!c.open || !this.countIncoming(c) || this.isStalled(c)) return;
+    if (!c.open || !this.countIncoming(c) || isStalled(c)) return;
     const outcome = handleControl(text, {
       streams: c.streams,
       combined: c.combined,
@@ -300,7 +280,7 @@ export class BinanceMockServer {
   private pingAll(): void {
     const now = Date.now();
     for (const c of this.openConnections) {
-      if (this.isStalled(c)) continue;
+      if (isStalled(c)) continue;
       if (now - c.lastPongAt > this.options.pongTimeoutMs) c.socket.terminate();
       else {
         c.lastPing = String(now);
@@ -309,29 +289,8 @@ export class BinanceMockServer {
     }
   }
 
-  private isStalled(c: MockConnection): boolean {
-    return Date.now() < c.stalledUntil;
-  }
-
   private send(c: MockConnection, frame: SplitFrame): void {
     c.socket.send(c.combined ? envelope(frame.stream, frame.payload) : frame.payload);
-  }
-
-  private applyCountFaults(c: MockConnection): void {
-    const { closeAfterMessages, stallAfterMessages, stallMs } = this.faults;
-    if (closeAfterMessages !== undefined && c.sent >= closeAfterMessages) {
-      c.open = false;
-      c.socket.terminate();
-    } else if (stallAfterMessages !== undefined && !c.stallUsed && c.sent >= stallAfterMessages) {
-      c.stallUsed = true;
-      c.stalledUntil = Date.now() + (stallMs ?? 0);
-    }
-  }
-
-  private async backpressure(): Promise<void> {
-    await yieldToLoop();
-    while (!this.closed && this.openConnections.some((c) => c.socket.bufferedAmount > 1 << 20))
-      await sleep(2);
   }
 }
 

@@ -32,8 +32,28 @@ export interface FeedReject {
   connection: string;
 }
 
+/**
+ * A bar as the venue itself built it (Alpaca's minute bars): kept as a cross-check source for our
+ * own bars, never stored as ours. `start` is the bar's open time, epoch ms.
+ */
+export interface VenueBar {
+  venue: Venue;
+  symbol: string;
+  timeframe: '1m';
+  start: number;
+  recvTs: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  trades?: number;
+  vwap?: number;
+}
+
 export type FeedEvent =
   | { type: 'trade'; trade: Trade }
+  | { type: 'venueBar'; bar: VenueBar }
   | { type: 'quote'; quote: Quote }
   | { type: 'gap'; gap: FeedGap }
   | { type: 'reject'; reject: FeedReject }
@@ -52,7 +72,16 @@ export type FeedEvent =
       retryInMs?: number;
     }
   /** The venue answered a request with an error, or said it is going down. */
-  | { type: 'venueError'; venue: Venue; connection: string; at: number; code?: number; message: string };
+  | {
+      type: 'venueError';
+      venue: Venue;
+      connection: string;
+      at: number;
+      code?: number;
+      message: string;
+      /** Symbols the venue refused (e.g. Alpaca's symbol limit), when the error is about some. */
+      symbols?: string[];
+    };
 
 export type FeedListener = (event: FeedEvent) => void;
 

@@ -57,6 +57,8 @@ export class WsConnection {
   private compose: (() => string | undefined) | undefined;
   private nextSendAt = 0;
   private closed: Promise<void> | undefined;
+  private holdOffMs = 0;
+  private cutReason: string | undefined;
 
   constructor(
     private readonly options: WsConnectionOptions,
@@ -95,6 +97,21 @@ export class WsConnection {
     this.sendTimer = setTimeout(() => this.flushSend(), wait);
   }
 
+  /**
+   * The next attempt waits at least `ms` (once): venues that refuse us for a reason a quick retry
+   * cannot fix (bad keys, a connection limit) must not be hammered.
+   */
+  holdOff(ms: number): void {
+    this.holdOffMs = Math.max(this.holdOffMs, ms);
+  }
+
+  /** Cuts the current socket now; the close is reported with `reason` and a retry is scheduled. */
+  cut(reason: string): void {
+    if (this.socket === undefined) return;
+    this.cutReason = reason;
+    this.socket.terminate();
+  }
+
   /** Closes for good; idempotent; resolves when the socket is closed. */
   stop(): Promise<void> {
     if (this.closed) return this.closed;
@@ -120,6 +137,7 @@ export class WsConnection {
     this.socket = socket;
     this.opened = false;
     this.stale = undefined;
+    this.cutReason = undefined;
     let lastError: Error | undefined;
     socket.on('open', () => this.onOpen(url));
     socket.on('message', (data: WebSocket.RawData) => this.onMessage(data));
@@ -164,7 +182,7 @@ export class WsConnection {
     const stale = this.stale;
     const reason = stale
       ? `no ${stale.kind === 'link' ? 'frame' : 'data'} for ${stale.silentMs} ms (threshold ${Math.round(stale.thresholdMs)} ms)`
-      : `closed with code ${code}${detail ? `: ${detail}` : ''}`;
+      : (this.cutReason ?? `closed with code ${code}${detail ? `: ${detail}` : ''}`);
     const info: WsCloseInfo = {
       at,
       cause: stale ? 'stale' : 'reconnect',
@@ -174,7 +192,8 @@ export class WsConnection {
       wasOpen,
     };
     if (!this.stopped) {
-      info.retryInMs = this.backoff.nextDelay(at);
+      info.retryInMs = Math.max(this.backoff.nextDelay(at), this.holdOffMs);
+      this.holdOffMs = 0;
       this.retryTimer = setTimeout(() => this.connect(), info.retryInMs);
     }
     this.handlers.close(info);

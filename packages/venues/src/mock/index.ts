@@ -1,0 +1,10 @@
+// Pieces every mock venue shares: the HTTP listener, the replay loop, count-based faults.
+export { closeHttp, endUpgrade, listenHttp, portOf } from './mockHttp';
+export { replayFrames, type ReplayOptions, type ReplayTarget } from './mockReplay';
+export {
+  applyCountFaults,
+  isStalled,
+  seededRandom,
+  type CountFaults,
+  type CountedConnection,
+} from './countFaults';
