@@ -1,0 +1,166 @@
+import {
+  StreamPublisher,
+  type RedisClient,
+  type StreamKeys,
+  type StreamPublisherOptions,
+} from '@tickline/bus';
+import type { Quote, Trade } from '@tickline/core';
+import type { FeedEvent, FeedGap, FeedReject, LiveFeed } from '@tickline/venues';
+import type { IngestMetrics } from './ingestMetrics';
+import { LatencyTracker } from './latencyTracker';
+
+/**
+ * Which time a published trade carries as `recvTs`:
+ * - `wall`: our receive time (live use);
+ * - `event`: the venue event time, so a replayed recording yields byte-identical tick streams run
+ *   after run. The ingestor cannot see the recording's `t` (the mock sends plain venue frames, as a
+ *   venue would), and inventing a side channel would make the replayed path differ from the live one.
+ */
+export type IngestClock = 'wall' | 'event';
+
+export interface IngestorLogger {
+  info(details: Record<string, unknown>, message: string): void;
+  warn(details: Record<string, unknown>, message: string): void;
+  error(details: Record<string, unknown>, message: string): void;
+}
+
+export interface IngestorOptions {
+  readonly feeds: readonly LiveFeed[];
+  /** The publisher's connection; `stop()` quits it. */
+  readonly redis: RedisClient;
+  readonly keys: StreamKeys;
+  readonly metrics: IngestMetrics;
+  readonly logger: IngestorLogger;
+  /** [wall] */
+  readonly clock?: IngestClock;
+  /** Batching of the one publisher every record goes through (`onAck` is the ingestor's). */
+  readonly publisher?: Omit<StreamPublisherOptions, 'onAck'>;
+}
+
+/**
+ * Publishes what venue feeds emit: trades to `ticks:{venue:SYMBOL}`, quotes to `quotes:{...}`, gaps to
+ * `gaps`, rejected frames to `dlq:<venue>`, all through one batching publisher, so nothing is dropped
+ * while Redis is slow or restarting (the publisher buffers and re-sends; beyond its bound, records wait
+ * in its queue in order).
+ */
+export class Ingestor {
+  readonly publisher: StreamPublisher;
+  readonly counts = { trades: 0, quotes: 0, gaps: 0, rejects: 0 };
+  private readonly latency: LatencyTracker;
+  private readonly open = new Map<LiveFeed, Set<string>>();
+  private readonly tickKeys = new Map<string, string>();
+  private readonly quoteKeys = new Map<string, string>();
+  private readonly removers: Array<() => void> = [];
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly options: IngestorOptions) {
+    this.latency = new LatencyTracker((seconds) => options.metrics.latency(seconds));
+    this.publisher = new StreamPublisher(options.redis, {
+      ...options.publisher,
+      onAck: (ack) => this.latency.onAck(ack),
+    });
+    for (const feed of options.feeds) {
+      this.open.set(feed, new Set());
+      this.removers.push(feed.onEvent((event) => this.onEvent(feed, event)));
+    }
+  }
+
+  /** Starts every feed (each resolves once its connections were attempted). */
+  async start(): Promise<void> {
+    await Promise.all(this.options.feeds.map((feed) => feed.start()));
+  }
+
+  /** True when every feed has an open connection. */
+  get connected(): boolean {
+    return [...this.open.values()].every((names) => names.size > 0);
+  }
+
+  /** Stops the feeds, then flushes and closes the publisher. Idempotent; every step runs. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    const results = await Promise.allSettled(this.options.feeds.map((feed) => feed.stop()));
+    for (const remove of this.removers) remove();
+    results.push(...(await Promise.allSettled([this.publisher.close()])));
+    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failures.length > 0) {
+      throw new Error(`ingestor stop: ${failures.map((f) => String(f.reason)).join('; ')}`);
+    }
+  }
+
+  /**
+   * An if-chain rather than a switch: an event kind a venue adds later (and this ingestor does not
+   * publish yet) is ignored on purpose instead of failing the exhaustiveness lint of every other venue.
+   */
+  private onEvent(feed: LiveFeed, event: FeedEvent): void {
+    if (event.type === 'trade') this.onTrade(event.trade);
+    else if (event.type === 'quote') this.onQuote(event.quote);
+    else if (event.type === 'gap') this.onGap(event.gap);
+    else if (event.type === 'reject') this.onReject(event.reject);
+    else if (event.type === 'connected') {
+      this.open.get(feed)?.add(event.connection);
+      this.options.logger.info({ venue: event.venue, connection: event.connection }, 'venue connected');
+    } else if (event.type === 'disconnected') {
+      this.open.get(feed)?.delete(event.connection);
+      if (event.unexpected) this.options.metrics.reconnect(event.venue);
+      const { venue, connection, cause, retryInMs } = event;
+      this.options.logger.warn(
+        { venue, connection, cause, retryInMs },
+        `venue disconnected: ${event.reason}`,
+      );
+    } else if (event.type === 'venueError') {
+      this.options.logger.warn({ venue: event.venue, code: event.code }, `venue error: ${event.message}`);
+    }
+  }
+
+  private onTrade(trade: Trade): void {
+    const key = this.streamKey(this.tickKeys, trade, (i) => this.options.keys.ticks(i));
+    const record = this.options.clock === 'event' ? { ...trade, recvTs: trade.ts } : trade;
+    this.publish(key, record);
+    this.latency.add(key, trade.ts);
+    this.counts.trades++;
+    this.options.metrics.trade(trade.venue, trade.symbol);
+  }
+
+  private onQuote(quote: Quote): void {
+    const key = this.streamKey(this.quoteKeys, quote, (i) => this.options.keys.quotes(i));
+    this.publish(key, this.options.clock === 'event' ? { ...quote, recvTs: quote.ts } : quote);
+    this.counts.quotes++;
+  }
+
+  private onGap(gap: FeedGap): void {
+    const { venue, symbols, cause, fromTs, toTs, fromId, toId, missing, connection } = gap;
+    const record = { venue, symbols, cause, from: fromTs, to: toTs, fromId, toId, missing, connection };
+    this.publish(this.options.keys.gaps(), record);
+    this.counts.gaps++;
+    this.options.metrics.gap(venue);
+    this.options.logger.warn({ ...record }, `feed gap (${cause}) on ${symbols.join(',')}`);
+  }
+
+  private onReject(reject: FeedReject): void {
+    const { venue, raw, reason, recvTs, connection } = reject;
+    this.publish(this.options.keys.dlq(venue), { venue, raw, reason, time: recvTs, connection });
+    this.counts.rejects++;
+    this.options.metrics.reject(venue, reason);
+  }
+
+  private publish(key: string, record: unknown): void {
+    // Rejects only once closed, and the listeners are removed before that; a full buffer just delays
+    // the record (order kept).
+    void this.publisher.publish(key, record);
+  }
+
+  private streamKey(
+    cache: Map<string, string>,
+    record: { venue: string; symbol: string },
+    build: (i: { venue: string; symbol: string }) => string,
+  ): string {
+    const id = `${record.venue}:${record.symbol}`;
+    let key = cache.get(id);
+    if (key === undefined) cache.set(id, (key = build(record)));
+    return key;
+  }
+}
