@@ -10,6 +10,7 @@ import type { ServiceDefinition } from '@tickline/runtime';
 import { Command } from 'commander';
 import { CliError } from './cliError';
 import { resolveServices, type ServiceRegistry } from './serviceRegistry';
+import { addStorageCommands } from './storageCommands';
 
 /** What the CLI touches of the outside world; tests pass their own. */
 export interface CliDeps {
@@ -88,6 +89,8 @@ export function createProgram(deps: CliDeps): Command {
     .command('docs')
     .description('print every setting with its type, default and environment variable (Markdown)')
     .action(() => deps.stdout(`${configReference()}\n`));
+
+  addStorageCommands(program, deps, () => getConfig());
 
   program
     .command('demo')

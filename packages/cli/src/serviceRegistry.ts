@@ -1,4 +1,8 @@
 import type { ServiceDefinition } from '@tickline/runtime';
+// The CLI is the composition root (`tickline run all` builds every service in one process): the one
+// package allowed to import services, and only here.
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports
+import { createSinkService } from '@tickline/sink-service';
 import { CliError } from './cliError';
 
 /** One runnable service. */
@@ -13,11 +17,12 @@ export interface ServiceEntry {
 export type ServiceRegistry = Readonly<Record<string, ServiceEntry>>;
 
 /**
- * Every service `tickline run` knows. Empty for now: the ingestor, aggregator, sink, backfill,
- * fundamentals and gateway services register here as they are written, e.g.
- * `ingestor: { summary: 'venue feeds to tick streams', create: () => ingestorService }`.
+ * Every service `tickline run` knows. The ingestor, aggregator, backfill, fundamentals and gateway
+ * services register here as they are written.
  */
-export const serviceRegistry: ServiceRegistry = {};
+export const serviceRegistry: ServiceRegistry = {
+  sink: { summary: 'bar streams to PostgreSQL and the file cache', create: () => createSinkService() },
+};
 
 /** The definitions for `tickline run <names...>`, in the order given; `all` means every one. */
 export function resolveServices(names: readonly string[], registry: ServiceRegistry): ServiceDefinition[] {

@@ -13,6 +13,8 @@ import { sortedBars, writeYear } from './writeCachedBars';
 
 /** Where repair finds the bars of a damaged year file: the CLI passes the database. */
 export type RepairSource = (year: {
+  /** The file's venue (from its metadata, else the `venue` option). */
+  venue: Venue;
   symbol: string;
   timeframe: Timeframe;
   from: number;
@@ -64,6 +66,7 @@ export async function repairCache(
       const context = { venue, symbol, timeframe, defaultSource: previous?.provider_info?.name ?? venue };
       const salvaged = salvage(await fs.readFile(file), context);
       const source = await rowsFrom({
+        venue,
         symbol,
         timeframe,
         from: Date.UTC(year, 0, 1),

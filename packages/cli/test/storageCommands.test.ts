@@ -1,0 +1,57 @@
+import { runCli, type CliDeps } from '@tickline/cli';
+import { parseTime } from '../src/storageCommands';
+
+async function cli(argv: string[], env: Record<string, string> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const deps: CliDeps = {
+    env,
+    registry: {},
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    runServices: () => Promise.resolve(),
+  };
+  return { code: await runCli(argv, deps), stdout: () => stdout, stderr: () => stderr };
+}
+
+test('db migrate without DATABASE_URL fails with the variable to set', async () => {
+  const result = await cli(['db', 'migrate']);
+  expect(result.code).toBe(2);
+  expect(result.stderr()).toMatch(/tickline db migrate needs PostgreSQL, but DATABASE_URL is not set/);
+});
+
+test('bars --source db without DATABASE_URL fails clearly; bad arguments name themselves', async () => {
+  const args = ['bars', '--venue', 'binance', '--symbol', 'BTCUSDT', '--timeframe', '1m', '--from', '0'];
+  expect((await cli([...args, '--to', '1', '--source', 'db'])).stderr()).toMatch(/DATABASE_URL is not set/);
+  expect((await cli([...args, '--to', 'yesterday'])).stderr()).toMatch(/--to "yesterday" is not a time/);
+  const badTf = await cli([
+    'bars',
+    '--venue',
+    'binance',
+    '--symbol',
+    'X',
+    '--timeframe',
+    '7m',
+    '--from',
+    '0',
+    '--to',
+    '1',
+  ]);
+  expect(badTf.stderr()).toMatch(/--timeframe "7m" is not a timeframe/);
+});
+
+test('times are ISO-8601 in UTC unless zoned, or epoch ms', () => {
+  expect(parseTime('2025-01-01', 'from')).toBe(Date.UTC(2025, 0, 1));
+  expect(parseTime('2025-01-01T10:00', 'from')).toBe(Date.UTC(2025, 0, 1, 10));
+  expect(parseTime('2025-01-01T10:00+02:00', 'from')).toBe(Date.UTC(2025, 0, 1, 8));
+  expect(parseTime('1735689600000', 'from')).toBe(Date.UTC(2025, 0, 1));
+});
+
+test('--help lists the storage commands', async () => {
+  const result = await cli(['--help']);
+  expect(result.stdout()).toMatch(/bars \[options\]/);
+  expect(result.stdout()).toMatch(/cache/);
+  expect(result.stdout()).toMatch(/db/);
+  const bars = await cli(['bars', '--help']);
+  expect(bars.stdout()).toMatch(/start,open,high,low,close,volume,trades,vwap,quality/);
+});

@@ -1,0 +1,31 @@
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+/** The sink's Prometheus metrics; `store` is `db` or `cache`. */
+export interface SinkMetrics {
+  readonly rows: Counter<'store'>;
+  readonly failures: Counter<'store'>;
+  readonly batchSeconds: Histogram;
+}
+
+export function sinkMetrics(registry: Registry): SinkMetrics {
+  return {
+    rows: new Counter({
+      name: 'tickline_sink_rows_total',
+      help: 'Bars written by the sink (committed), per store',
+      labelNames: ['store'],
+      registers: [registry],
+    }),
+    failures: new Counter({
+      name: 'tickline_sink_failures_total',
+      help: 'Failed batch writes per store (each retry that fails counts)',
+      labelNames: ['store'],
+      registers: [registry],
+    }),
+    batchSeconds: new Histogram({
+      name: 'tickline_sink_batch_seconds',
+      help: 'Time from the start of a batch write to its commit in every store, retries included',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,45 @@
+import { hostname } from 'node:os';
+import type { BackoffOptions } from '@tickline/bus';
+import type { Timeframe } from '@tickline/core';
+
+/** Options of the sink service; every field has a default, so `tickline run sink` needs none. */
+export interface SinkOptions {
+  /** Timeframes whose bar streams are consumed for each configured instrument. Default 1m 5m 15m 1h 4h 1d. */
+  readonly timeframes?: readonly Timeframe[];
+  /** Write to PostgreSQL. Default: when `database.url` (DATABASE_URL) is set. */
+  readonly database?: boolean;
+  /** Write to the file cache under `cache.dir`. Default true. */
+  readonly cache?: boolean;
+  /** Consumer group. Default `sink`. */
+  readonly group?: string;
+  /**
+   * This process's consumer name in the group. Default `sink@<hostname>`: stable across restarts, so a
+   * restarted sink re-reads its own pending entries at once instead of waiting to claim them. Give each
+   * sink on one host its own name.
+   */
+  readonly consumer?: string;
+  /** A batch is written once it holds this many bars. Default 5000. */
+  readonly maxBatchBars?: number;
+  /** ...or once its first bar waited this long (ms). Default 50. */
+  readonly lingerMs?: number;
+  /** Backoff of retries while a store is unavailable. Default 100 ms doubling to 2 s, with jitter. */
+  readonly retryBackoff?: BackoffOptions;
+  /** Database schema (search_path) to work in; tests use their own. Default the server's. */
+  readonly schema?: string;
+}
+
+export const DEFAULT_TIMEFRAMES: readonly Timeframe[] = ['1m', '5m', '15m', '1h', '4h', '1d'];
+
+export function resolveSinkOptions(options: SinkOptions, hasDatabaseUrl: boolean) {
+  return {
+    timeframes: options.timeframes ?? DEFAULT_TIMEFRAMES,
+    database: options.database ?? hasDatabaseUrl,
+    cache: options.cache ?? true,
+    group: options.group ?? 'sink',
+    consumer: options.consumer ?? `sink@${hostname()}`,
+    maxBatchBars: options.maxBatchBars ?? 5000,
+    lingerMs: options.lingerMs ?? 50,
+    retryBackoff: options.retryBackoff ?? { initialMs: 100, maxMs: 2000 },
+    schema: options.schema,
+  };
+}

@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import type Redis from 'ioredis';
+import { createRedis, DeadLetterQueue, StreamConsumer, streamKeys } from '@tickline/bus';
+import { parseInstrumentId } from '@tickline/core';
+import type { TicklineConfig } from '@tickline/config';
+import { defineService, type ServiceContext, type ServiceDefinition } from '@tickline/runtime';
+import { connectDatabase, type Database } from '@tickline/storage';
+import { BarBatcher } from './barBatcher';
+import { barsOf } from './barRecords';
+import { resolveSinkOptions, type SinkOptions } from './sinkOptions';
+import { sinkMetrics } from './sinkMetrics';
+import { cacheStore, databaseStore, StoreWriter, type BarStore } from './storeWriter';
+
+function redisFromConfig(config: TicklineConfig): Redis {
+  const { url, username, password, tls, commandTimeoutMs, connectTimeoutMs } = config.redis;
+  const tlsOptions = tls.enabled
+    ? {
+        rejectUnauthorized: tls.rejectUnauthorized,
+        ...(tls.servername === undefined ? {} : { servername: tls.servername }),
+        ...(tls.caFile === undefined ? {} : { ca: readFileSync(tls.caFile) }),
+      }
+    : false;
+  return createRedis({
+    url,
+    username,
+    password,
+    tls: tlsOptions,
+    commandTimeoutMs,
+    connectTimeoutMs,
+    name: 'tickline-sink',
+  });
+}
+
+/**
+ * The sink: one StreamConsumer per configured instrument over its bar streams (one hash tag each), their
+ * bars gathered into batches, each batch written to PostgreSQL (one round trip, idempotent upsert) and to
+ * the file cache, and acked only once both committed. A store that is down holds the batch (and so the
+ * stream position) with retries and backoff and turns readiness red; it never pushes bars to the DLQ.
+ */
+export function createSinkService(options: SinkOptions = {}): ServiceDefinition {
+  return defineService({
+    name: 'sink',
+    async start(context: ServiceContext) {
+      const { config, logger, signal } = context;
+      const settings = resolveSinkOptions(options, config.database.url !== undefined);
+      const redis = redisFromConfig(config);
+      const db: Database | undefined =
+        settings.database && config.database.url !== undefined
+          ? connectDatabase(config.database.url, {
+              schema: settings.schema,
+              applicationName: 'tickline-sink',
+            })
+          : undefined;
+      const stores: BarStore[] = [];
+      if (db) stores.push(databaseStore(db));
+      if (settings.cache) stores.push(cacheStore(config.cache.dir));
+      const writer = new StoreWriter({
+        stores,
+        metrics: sinkMetrics(context.metrics),
+        signal,
+        backoff: settings.retryBackoff,
+        log: (message, details) => logger.warn(details, message),
+      });
+      const keys = streamKeys(config.prefix);
+      const instruments = config.instruments.map(parseInstrumentId);
+      const batcher = new BarBatcher({
+        write: (bars) => writer.write(bars),
+        maxBars: settings.maxBatchBars,
+        lingerMs: settings.lingerMs,
+        participants: instruments.length,
+      });
+      const deadLetters = new DeadLetterQueue(redis, keys.dlq('sink'));
+      const consumerLog = {
+        info: (message: string, details?: Record<string, unknown>) => logger.info(details ?? {}, message),
+        warn: (message: string, details?: Record<string, unknown>) => logger.warn(details ?? {}, message),
+        error: (message: string, details?: Record<string, unknown>) => logger.error(details ?? {}, message),
+      };
+      const consumers = instruments.map(
+        (instrument) =>
+          new StreamConsumer({
+            redis,
+            streams: settings.timeframes.map((tf) => keys.bars(instrument, tf)),
+            group: settings.group,
+            consumer: settings.consumer,
+            deadLetterKey: keys.dlq('sink'),
+            count: config.bus.consumer.batchSize,
+            blockMs: config.bus.consumer.blockMs,
+            claimIdleMs: config.bus.consumer.claimIdleMs,
+            maxAttempts: config.bus.consumer.maxAttempts,
+            logger: consumerLog,
+            handler: async (entries) => {
+              const bars = await barsOf(entries, deadLetters, settings.group);
+              if (bars.length > 0) await batcher.add(bars);
+            },
+          }),
+      );
+      await Promise.all(consumers.map((consumer) => consumer.start()));
+      logger.info(
+        {
+          instruments: config.instruments,
+          timeframes: settings.timeframes,
+          stores: stores.map((s) => s.name),
+        },
+        'sink: consuming bar streams',
+      );
+      return {
+        checks: {
+          redis: async () => void (await redis.ping()),
+          stores: () => {
+            if (writer.problem !== undefined) throw new Error(writer.problem);
+          },
+        },
+        stop: async () => {
+          try {
+            await Promise.all(consumers.map((consumer) => consumer.stop()));
+          } finally {
+            redis.disconnect();
+            await db?.$pool.end();
+          }
+        },
+      };
+    },
+  });
+}

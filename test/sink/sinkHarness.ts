@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Redis from 'ioredis';
+import { ENTRY_SCHEMA_VERSION, msgpackCodec, streamKeys } from '@tickline/bus';
+import type { Bar, Timeframe } from '@tickline/core';
+import { connectDatabase, migrate, type Database } from '@tickline/storage';
+import { series } from '../../packages/storage/test/bars';
+
+export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const T0 = Date.UTC(2025, 0, 1);
+export const INSTRUMENTS = ['binance:BTCUSDT', 'binance:ETHUSDT'] as const;
+
+const STEP: Partial<Record<Timeframe, number>> = { '1m': 60_000, '5m': 300_000, '1h': 3_600_000 };
+
+/** `count` final bars of one instrument and timeframe from T0 (storage's test series, another symbol). */
+export function barSeries(symbol: string, timeframe: Timeframe, count: number, from = T0): Bar[] {
+  return series(count, { from, stepMs: STEP[timeframe] ?? 60_000, timeframe }).map((bar) => ({
+    ...bar,
+    symbol,
+  }));
+}
+
+/** XADDs bars onto their streams, `perEntry` records per entry, as the bus publisher lays entries out. */
+export async function publishBars(
+  redis: Redis,
+  prefix: string,
+  bars: readonly Bar[],
+  perEntry = 50,
+): Promise<void> {
+  const keys = streamKeys(prefix);
+  const pipeline = redis.pipeline();
+  for (let i = 0; i < bars.length; i += perEntry) {
+    const chunk = bars.slice(i, i + perEntry);
+    const first = chunk[0]!;
+    const key = keys.bars({ venue: first.venue, symbol: first.symbol }, first.timeframe);
+    pipeline.xadd(key, '*', 'v', ENTRY_SCHEMA_VERSION, 'n', chunk.length, 'd', msgpackCodec.encode(chunk));
+  }
+  await pipeline.exec();
+}
+
+/** A migrated schema of its own on `url`; `drop()` removes it. */
+export async function ownSchema(
+  url = DATABASE_URL,
+): Promise<{ schema: string; db: Database; url: string; drop(): Promise<void> }> {
+  const schema = `tl_test_${randomBytes(5).toString('hex')}`;
+  const db = connectDatabase(url, { schema, max: 4 });
+  await migrate(db, { schema });
+  return {
+    schema,
+    db,
+    // The CLI and a child sink reach the schema through the URL (libpq's `options` startup parameter).
+    url: `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+    async drop() {
+      await db.none(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await db.$pool.end();
+    },
+  };
+}
+
+/** Every stored bar, in key order, with the columns the sink writes. */
+export async function allRows(db: Database): Promise<unknown[]> {
+  return db.any(
+    `SELECT venue, symbol, timeframe, start, open, high, low, close, volume, trades, vwap, quality_score, quality_flags, source, revision, final, updated_at
+     FROM (SELECT * FROM bars_minutes UNION ALL SELECT * FROM bars_hours) b ORDER BY venue, symbol, timeframe, start`,
+  );
+}
+
+export function tempCache(): { root: string; remove(): void } {
+  const root = mkdtempSync(join(tmpdir(), 'tickline-sink-'));
+  return { root, remove: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** Every file below the cache root (data, metadata, index) with its bytes, by path. */
+export async function cacheFiles(root: string): Promise<Record<string, string>> {
+  const entries = await fs.readdir(root, { recursive: true, withFileTypes: true });
+  const files: Record<string, string> = {};
+  for (const entry of entries.filter((e) => e.isFile()).sort((a, b) => a.name.localeCompare(b.name))) {
+    const file = join(entry.parentPath, entry.name);
+    files[file.slice(root.length)] = (await fs.readFile(file)).toString('base64');
+  }
+  return files;
+}

@@ -1,0 +1,126 @@
+import { loadConfig } from '@tickline/config';
+import { runCli, type CliDeps } from '@tickline/cli';
+import { createSinkService } from '@tickline/sink-service';
+import { startApp, type App } from '@tickline/runtime';
+import { redisTestContext, waitFor, type RedisTestContext } from '@tickline/testkit';
+import {
+  allRows,
+  barSeries,
+  cacheFiles,
+  INSTRUMENTS,
+  ownSchema,
+  publishBars,
+  T0,
+  tempCache,
+} from './sinkHarness';
+
+let ctx: RedisTestContext;
+let schema: Awaited<ReturnType<typeof ownSchema>>;
+let cache: ReturnType<typeof tempCache>;
+beforeAll(async () => {
+  ctx = redisTestContext('tlsink');
+  schema = await ownSchema();
+  cache = tempCache();
+});
+afterAll(async () => {
+  await ctx.cleanup();
+  await schema.drop();
+  cache.remove();
+});
+
+const env = () => ({
+  TICKLINE_METRICS_PORT: '0',
+  TICKLINE_LOG_LEVEL: 'warn',
+  TICKLINE_PREFIX: ctx.prefix,
+  TICKLINE_INSTRUMENTS: INSTRUMENTS.join(','),
+  TICKLINE_CACHE_DIR: cache.root,
+  DATABASE_URL: schema.url,
+});
+
+const input = [
+  ...barSeries('BTCUSDT', '1m', 3000),
+  ...barSeries('ETHUSDT', '1m', 2000),
+  ...barSeries('BTCUSDT', '1h', 500),
+  { ...barSeries('ETHUSDT', '1h', 1)[0]!, final: false }, // a partial: database only
+];
+
+async function sinkUntil(rows: number): Promise<App> {
+  const app = await startApp({
+    services: [createSinkService({ timeframes: ['1m', '1h'], consumer: 'test-sink' })],
+    config: loadConfig({ env: env() }),
+  });
+  await waitFor(
+    async () =>
+      (await schema.db.one<{ n: number }>('SELECT count(*)::int AS n FROM bars_minutes')).n +
+        (await schema.db.one<{ n: number }>('SELECT count(*)::int AS n FROM bars_hours')).n >=
+        rows && (await ctx.redis.xpending(`${ctx.prefix}:bars:{binance:BTCUSDT}:1m`, 'sink'))[0] === 0,
+    { timeoutMs: 20000 },
+  );
+  return app;
+}
+
+async function cli(argv: string[]) {
+  let stdout = '';
+  const deps: CliDeps = {
+    env: env(),
+    registry: {},
+    stdout: (text) => (stdout += text),
+    stderr: () => undefined,
+    runServices: () => Promise.resolve(),
+  };
+  const code = await runCli(argv, deps);
+  return { code, stdout };
+}
+
+test('the same bar stream sunk twice leaves exactly the same rows and files', async () => {
+  await publishBars(ctx.redis, ctx.prefix, input);
+  let app = await sinkUntil(input.length);
+  await waitFor(async () => Object.keys(await cacheFiles(cache.root)).length >= 6, { timeoutMs: 10000 });
+  await app.close();
+  const rows = await allRows(schema.db);
+  const files = await cacheFiles(cache.root);
+  expect(rows).toHaveLength(input.length);
+
+  await publishBars(ctx.redis, ctx.prefix, input); // the whole stream again, as new entries
+  app = await sinkUntil(input.length);
+  await waitFor(
+    async () => (await ctx.redis.xpending(`${ctx.prefix}:bars:{binance:ETHUSDT}:1h`, 'sink'))[0] === 0,
+  );
+  const lengths = await ctx.redis.xlen(`${ctx.prefix}:bars:{binance:BTCUSDT}:1m`);
+  await waitFor(async () => {
+    const info = (await ctx.redis.xinfo('GROUPS', `${ctx.prefix}:bars:{binance:BTCUSDT}:1m`)) as unknown[][];
+    return info[0]?.[info[0].indexOf('entries-read') + 1] === lengths;
+  });
+  await app.close();
+  expect(await allRows(schema.db)).toEqual(rows);
+  expect(await cacheFiles(cache.root)).toEqual(files);
+  expect(await ctx.redis.xlen(`${ctx.prefix}:dlq:sink`)).toBe(0);
+});
+
+test('tickline bars prints the same CSV and JSON from the database and from the cache', async () => {
+  const range = ['--venue', 'binance', '--symbol', 'BTCUSDT', '--timeframe', '1m'];
+  const times = ['--from', new Date(T0 + 60_000 * 10).toISOString(), '--to', String(T0 + 60_000 * 2500)];
+  for (const format of ['csv', 'json']) {
+    const db = await cli(['bars', ...range, ...times, '--source', 'db', '--format', format]);
+    const cached = await cli(['bars', ...range, ...times, '--source', 'cache', '--format', format]);
+    expect(db.code).toBe(0);
+    expect(cached.stdout).toBe(db.stdout);
+    if (format === 'csv') {
+      const lines = db.stdout.trimEnd().split('\n');
+      expect(lines[0]).toBe('start,open,high,low,close,volume,trades,vwap,quality');
+      expect(lines).toHaveLength(2491);
+      expect(lines[1]).toBe('2025-01-01T00:10:00.000Z,100.1,100.6,99.85,100.225,2,11,100.19999999999999,1');
+    } else {
+      expect(JSON.parse(db.stdout)).toHaveLength(2490);
+    }
+  }
+});
+
+test('tickline cache verify and stats report a healthy cache', async () => {
+  const verify = await cli(['cache', 'verify']);
+  expect(verify.code).toBe(0);
+  expect(verify.stdout).toMatch(/checked 3 files, 0 with problems/);
+  const stats = await cli(['cache', 'stats']);
+  expect(stats.stdout).toContain('BTCUSDT 1m: 1 files, 3000 rows');
+  expect(stats.stdout).toMatch(/total: 3 files, 5500 rows/);
+});
