@@ -10,6 +10,7 @@ import type { ServiceDefinition } from '@tickline/runtime';
 import { Command } from 'commander';
 import { CliError } from './cliError';
 import { resolveServices, type ServiceRegistry } from './serviceRegistry';
+import { addVenueCommands } from './venueCommands';
 import { addStorageCommands } from './storageCommands';
 
 /** What the CLI touches of the outside world; tests pass their own. */
@@ -91,6 +92,8 @@ export function createProgram(deps: CliDeps): Command {
     .action(() => deps.stdout(`${configReference()}\n`));
 
   addStorageCommands(program, deps, () => getConfig());
+
+  addVenueCommands(program, deps, () => getConfig());
 
   program
     .command('demo')

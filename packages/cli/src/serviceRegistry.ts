@@ -2,6 +2,8 @@ import type { ServiceDefinition } from '@tickline/runtime';
 // The CLI is the composition root (`tickline run all` builds every service in one process): the one
 // package allowed to import services, and only here.
 // eslint-disable-next-line @typescript-eslint/no-restricted-imports
+import { ingestorService } from '@tickline/ingestor-service';
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports
 import { createSinkService } from '@tickline/sink-service';
 import { CliError } from './cliError';
 
@@ -17,10 +19,11 @@ export interface ServiceEntry {
 export type ServiceRegistry = Readonly<Record<string, ServiceEntry>>;
 
 /**
- * Every service `tickline run` knows. The ingestor, aggregator, backfill, fundamentals and gateway
+ * Every service `tickline run` knows. The aggregator, backfill, fundamentals and gateway
  * services register here as they are written.
  */
 export const serviceRegistry: ServiceRegistry = {
+  ingestor: { summary: 'venue feeds to tick, quote, gap and DLQ streams', create: () => ingestorService },
   sink: { summary: 'bar streams to PostgreSQL and the file cache', create: () => createSinkService() },
 };
 
