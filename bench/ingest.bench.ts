@@ -1,0 +1,280 @@
+/**
+ * `npm run bench -- ingest [messages] [rounds]`: the Binance mock at max speed into the ingestor (BinanceFeed +
+ * one StreamPublisher) into Redis, against a raw loop in the same run (issue 3, "Benchmarks").
+ *
+ * - The mock runs in a child process (so this process's RSS is the ingestor's) and sends `messages` trade
+ *   frames of one symbol, each stamped with its send time as event time `T`: latency = XADD ack - `T`.
+ * - tickline: BinanceFeed (mapping with validation, sequence and de-duplication checks) -> Ingestor -> Redis.
+ * - raw: a bare `ws` client, JSON.parse of each frame, the same trade record, 256 records per msgpack entry,
+ *   pipelined XADD, one round trip in flight with up to 16 entries (how the bus batches).
+ * - RSS of this process after a warm-up round and after the measured rounds.
+ *
+ * Uses its own key prefix on REDIS_URL and deletes its keys at the end.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { createRedis, ENTRY_SCHEMA_VERSION, msgpackCodec, streamKeys } from '@tickline/bus';
+import { Ingestor, type IngestMetrics } from '@tickline/ingestor-service';
+import { BinanceFeed, BinanceMockServer, envelope, tradePayload, type RecordedFrame } from '@tickline/venues';
+
+const PER_ENTRY = 256;
+const ENTRIES_PER_ROUND_TRIP = 16;
+const STREAM = 'btcusdt@trade';
+const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const connect = () => createRedis({ url, name: 'tickline-bench', commandTimeoutMs: 30_000 });
+
+// ---- mock side (child process) ----
+
+function* frames(n: number, firstId: number): Generator<RecordedFrame> {
+  let now = Date.now();
+  for (let i = 0; i < n; i++) {
+    if ((i & 255) === 0) now = Date.now();
+    const id = firstId + i;
+    const payload = tradePayload({ symbol: 'BTCUSDT', id, price: '61837.63', qty: '0.01', time: now });
+    yield { t: now, venue: 'binance', frame: envelope(STREAM, payload) };
+  }
+}
+
+async function mockChild(): Promise<void> {
+  const mock = await BinanceMockServer.start({ pingIntervalMs: 60_000 });
+  let nextId = 1;
+  process.on('message', (message: { play: number }) => {
+    const firstId = nextId;
+    nextId += message.play;
+    void mock
+      .replay(frames(message.play, firstId), { speed: 'max' })
+      .then(() => process.send!({ done: true }));
+  });
+  process.send!({ url: mock.url });
+}
+
+if (process.env.TICKLINE_INGEST_BENCH_ROLE === 'mock') void mockChild();
+
+class MockProcess {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+  ) {}
+
+  static async start(): Promise<MockProcess> {
+    const child = fork(__filename, [], {
+      env: { ...process.env, TICKLINE_INGEST_BENCH_ROLE: 'mock' },
+      execArgv: ['--max-semi-space-size=64', '-r', join(__dirname, '../scripts/ts-register.js')],
+    });
+    const origin = await new Promise<string>((resolve) =>
+      child.once('message', (m: { url: string }) => resolve(m.url)),
+    );
+    return new MockProcess(child, origin);
+  }
+
+  /** Plays n frames once a subscriber is there; resolves when all were sent. */
+  play(n: number): Promise<void> {
+    const done = new Promise<void>((resolve) => this.child.once('message', () => resolve()));
+    this.child.send({ play: n });
+    return done;
+  }
+
+  stop(): void {
+    this.child.kill();
+  }
+}
+
+// ---- measuring ----
+
+/** Latencies in 0.1 ms bins up to 60 s: percentiles without keeping millions of samples. */
+class LatencyBins {
+  private readonly bins = new Uint32Array(600_000);
+  count = 0;
+  firstAt = 0;
+  lastAt = 0;
+
+  add(ms: number): void {
+    this.bins[Math.min(this.bins.length - 1, Math.max(0, Math.round(ms * 10)))]! += 1;
+    this.count += 1;
+  }
+
+  percentile(p: number): number {
+    const target = Math.ceil(this.count * p);
+    let seen = 0;
+    for (let i = 0; i < this.bins.length; i++) {
+      seen += this.bins[i]!;
+      if (seen >= target) return i / 10;
+    }
+    return Infinity;
+  }
+}
+
+async function waitUntil(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+interface RunResult {
+  readonly tradesPerSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+async function ingestorRun(mock: MockProcess, prefix: string, n: number): Promise<RunResult> {
+  const bins = new LatencyBins();
+  let firstTrade = 0;
+  const metrics: IngestMetrics = {
+    trade: () => (firstTrade ||= Date.now()),
+    reject: () => undefined,
+    reconnect: () => undefined,
+    gap: () => undefined,
+    latency: (seconds) => bins.add(seconds * 1000),
+  };
+  const feed = new BinanceFeed({
+    wsUrl: mock.url,
+    symbols: ['BTCUSDT'],
+    quotes: false,
+    watchdog: { minSilenceMs: 60_000, linkTimeoutMs: 120_000 },
+  });
+  const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const ingestor = new Ingestor({
+    feeds: [feed],
+    redis: connect(),
+    keys: streamKeys(prefix),
+    metrics,
+    logger: quiet,
+  });
+  await ingestor.start();
+  await mock.play(n);
+  await waitUntil(() => bins.count >= n);
+  const seconds = (Date.now() - firstTrade) / 1000;
+  await ingestor.stop();
+  if (ingestor.counts.trades !== n || ingestor.counts.gaps + ingestor.counts.rejects > 0)
+    throw new Error(
+      `ingestor saw ${ingestor.counts.trades} trades, ${ingestor.counts.gaps} gaps, ${ingestor.counts.rejects} rejects`,
+    );
+  return { tradesPerSecond: n / seconds, p50: bins.percentile(0.5), p99: bins.percentile(0.99) };
+}
+
+/** JSON.parse + the same record + pipelined XADD of 256-record entries, one round trip in flight. */
+async function rawRun(mock: MockProcess, prefix: string, n: number): Promise<RunResult> {
+  const redis = connect();
+  const key = streamKeys(prefix).ticks({ venue: 'binance', symbol: 'RAW' });
+  const bins = new LatencyBins();
+  const entries: { records: unknown[]; times: number[] }[] = [];
+  let batch: unknown[] = [];
+  let times: number[] = [];
+  let inFlight = false;
+  let firstAt = 0;
+  let lingerTimer: NodeJS.Timeout | undefined;
+  const cut = () => {
+    if (batch.length > 0) entries.push({ records: batch, times });
+    batch = [];
+    times = [];
+  };
+  const send = (): void => {
+    if (inFlight || entries.length === 0) return;
+    inFlight = true;
+    const pipeline = redis.pipeline();
+    const sending = entries.splice(0, ENTRIES_PER_ROUND_TRIP);
+    for (const e of sending) {
+      pipeline.xadd(
+        key,
+        '*',
+        'v',
+        ENTRY_SCHEMA_VERSION,
+        'n',
+        e.records.length,
+        'd',
+        msgpackCodec.encode(e.records),
+      );
+    }
+    void pipeline.exec().then(() => {
+      const ackedAt = Date.now();
+      for (const e of sending) for (const t of e.times) bins.add(ackedAt - t);
+      inFlight = false;
+      send();
+    });
+  };
+  const ws = new WebSocket(`${mock.url}/stream?streams=${STREAM}`);
+  ws.on('message', (data: Buffer) => {
+    const trade = (JSON.parse(data.toString()) as { data: Record<string, unknown> }).data;
+    firstAt ||= Date.now();
+    const ts = trade.T as number;
+    batch.push({
+      venue: 'binance',
+      symbol: trade.s,
+      ts,
+      recvTs: Date.now(),
+      price: Number(trade.p),
+      size: Number(trade.q),
+      side: trade.m === true ? 'sell' : 'buy',
+      id: String(trade.t),
+    });
+    times.push(ts);
+    if (batch.length >= PER_ENTRY) {
+      cut();
+      send();
+    } else lingerTimer ??= setTimeout(() => ((lingerTimer = undefined), cut(), send()), 2);
+  });
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  await mock.play(n);
+  await waitUntil(() => bins.count >= n);
+  const seconds = (Date.now() - firstAt) / 1000;
+  ws.close();
+  clearTimeout(lingerTimer);
+  redis.disconnect();
+  return { tradesPerSecond: n / seconds, p50: bins.percentile(0.5), p99: bins.percentile(0.99) };
+}
+
+async function deletePrefix(prefix: string): Promise<void> {
+  const redis = connect();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+  redis.disconnect();
+}
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
+
+/** args: [messages per run (default 1,000,000; the issue asks 5,000,000), rounds (default 1)]. */
+export async function main(args: string[]): Promise<void> {
+  const n = Number(args[0] ?? 1_000_000);
+  const rounds = Number(args[1] ?? 1);
+  const prefix = `tlbench-${randomBytes(4).toString('hex')}`;
+  const mock = await MockProcess.start();
+  try {
+    await ingestorRun(mock, `${prefix}w`, Math.min(n, 200_000)); // warm-up (JIT, pools, Redis)
+    await rawRun(mock, `${prefix}w`, Math.min(n, 200_000));
+    await deletePrefix(`${prefix}w`);
+    global.gc?.();
+    const rssBefore = process.memoryUsage().rss;
+    const rows: { name: string; result: RunResult }[] = [];
+    for (let r = 0; r < rounds; r++) {
+      rows.push({ name: 'tickline', result: await ingestorRun(mock, `${prefix}${r}`, n) });
+      const rssAfter = process.memoryUsage().rss;
+      rows.push({ name: 'raw', result: await rawRun(mock, `${prefix}${r}`, n) });
+      await deletePrefix(`${prefix}${r}`);
+      console.log(
+        `round ${r + 1}: ingestor RSS ${mb(rssBefore)} after warm-up, ${mb(rssAfter)} after ${fmt(n)} messages (+${mb(rssAfter - rssBefore)})`,
+      );
+    }
+    console.log(
+      `\ningest bench: ${fmt(n)} trade frames per run, mock at max speed in another process, ${url.replace(/\/\/[^@]*@/, '//')}`,
+    );
+    console.log('run       trades/s   p50 ms   p99 ms   (latency: frame send -> XADD ack)');
+    for (const { name, result } of rows) {
+      console.log(
+        `${name.padEnd(8)} ${fmt(result.tradesPerSecond).padStart(9)} ${result.p50.toFixed(1).padStart(8)} ${result.p99.toFixed(1).padStart(8)}`,
+      );
+    }
+    const tick = rows.filter((r) => r.name === 'tickline').map((r) => r.result.tradesPerSecond);
+    const raw = rows.filter((r) => r.name === 'raw').map((r) => r.result.tradesPerSecond);
+    const ratio = tick.reduce((a, b) => a + b, 0) / raw.reduce((a, b) => a + b, 0);
+    console.log(
+      `\nratio tickline / raw: ${ratio.toFixed(2)} (goal >= 0.7); goal >= 200,000 trades/s: ${Math.min(...tick) >= 200_000 ? 'met' : 'NOT met'}`,
+    );
+  } finally {
+    mock.stop();
+  }
+}
