@@ -1,11 +1,11 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type WebSocket, WebSocketServer } from 'ws';
-import type { RecordedFrame } from '../recording/recordingFile';
+import type { WebSocket } from 'ws';
 import { applyCountFaults, isStalled } from '../mock/countFaults';
-import { closeHttp, endUpgrade, listenHttp, portOf } from '../mock/mockHttp';
-import { replayFrames, type ReplayOptions } from '../mock/mockReplay';
+import { endUpgrade, listenHttp } from '../mock/mockHttp';
+import type { ReplayOptions } from '../mock/mockReplay';
+import { MockVenueServer } from '../mock/mockVenueServer';
 import type { VenueError } from '../venueError';
 import { readBinanceRecording } from './binanceRecording';
 import { handleControl } from './mockControl';
@@ -64,27 +64,21 @@ export type { ReplayOptions } from '../mock/mockReplay';
  * with a pong deadline, the incoming-message rate limit, the connection age limit and
  * `serverShutdown`, plus fault switches.
  */
-export class BinanceMockServer {
+export class BinanceMockServer extends MockVenueServer<MockConnection> {
   readonly faults: MockFaults;
-  readonly connections: MockConnection[] = [];
   readonly stats = { refused: 0, rateLimitCloses: 0, skipped: 0, published: 0 };
-  private readonly wss = new WebSocketServer({ noServer: true });
   private readonly random: () => number;
-  private refuseUntil = 0;
   private tradeIndex = 0;
   private pingTimer: NodeJS.Timeout | undefined;
-  private closed = false;
 
   private constructor(
-    private readonly http: Server,
+    http: Server,
     private readonly options: Required<Omit<BinanceMockOptions, 'faults'>>,
     faults: Partial<MockFaults>,
   ) {
+    super(http, options.host);
     this.faults = { ...defaultFaults(), ...faults };
     this.random = seededRandom(options.seed);
-    http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-      this.onUpgrade(req, socket, head),
-    );
     this.pingTimer = setInterval(() => this.pingAll(), options.pingIntervalMs);
   }
 
@@ -102,34 +96,6 @@ export class BinanceMockServer {
     };
     const http = await listenHttp(resolved.host, resolved.port);
     return new BinanceMockServer(http, resolved, options.faults ?? {});
-  }
-
-  get port(): number {
-    return portOf(this.http);
-  }
-
-  /** The origin to give a feed (`TICKLINE_BINANCE_WS_URL`), e.g. `ws://127.0.0.1:40123`. */
-  get url(): string {
-    return `ws://${this.options.host}:${this.port}`;
-  }
-
-  get openConnections(): MockConnection[] {
-    return this.connections.filter((c) => c.open);
-  }
-
-  /** Upgrades fail with HTTP 503 for this long. */
-  refuseConnectionsFor(ms: number): void {
-    this.refuseUntil = Date.now() + ms;
-  }
-
-  /** Every open connection goes silent (socket open, nothing sent) for `ms`. */
-  stallConnections(ms: number): void {
-    for (const c of this.openConnections) c.stalledUntil = Date.now() + ms;
-  }
-
-  /** Cuts every connection without a close frame. */
-  dropConnections(): void {
-    for (const c of this.openConnections) c.socket.terminate();
   }
 
   sendServerShutdown(): void {
@@ -168,16 +134,6 @@ export class BinanceMockServer {
     return delivered;
   }
 
-  /** Plays recorded frames through {@link publishFrame}; resolves when done or when the server closes. */
-  replay(frames: AsyncIterable<RecordedFrame> | Iterable<RecordedFrame>, options: ReplayOptions) {
-    return replayFrames(frames, options, {
-      isClosed: () => this.closed,
-      hasSubscriber: () => this.connections.some((c) => c.open && c.streams.length > 0),
-      isCongested: () => this.openConnections.some((c) => c.socket.bufferedAmount > 1 << 20),
-      publishFrame: (text) => this.publishFrame(text),
-    });
-  }
-
   /** Replays a recording file in either format (see README), e.g. for `tickline mock-venue --file F`. */
   replayFile(path: string, options: ReplayOptions, onBadLine?: (error: VenueError) => void) {
     return this.replay(readBinanceRecording(path, onBadLine), options);
@@ -189,21 +145,20 @@ export class BinanceMockServer {
       await sleep(5);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  override async close(): Promise<void> {
     clearInterval(this.pingTimer);
-    for (const c of this.connections) c.socket.terminate();
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
-    await closeHttp(this.http);
+    await super.close();
   }
 
-  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (Date.now() < this.refuseUntil || this.closed) {
-      this.stats.refused += 1;
-      endUpgrade(socket, '503 Service Unavailable');
-      return;
-    }
+  protected hasSubscriber(): boolean {
+    return this.connections.some((c) => c.open && c.streams.length > 0);
+  }
+
+  protected onRefused(): void {
+    this.stats.refused += 1;
+  }
+
+  protected onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const route = parsePath(req.url ?? '/');
     if (route === undefined || route.streams.length > this.options.maxStreamsPerConnection) {
       endUpgrade(socket, route ? '400 Bad Request' : '404 Not Found');

@@ -8,3 +8,5 @@ export {
   type CountFaults,
   type CountedConnection,
 } from './countFaults';
+export { MsgpackTimestamp, decodeMsgpack, encodeMsgpack } from './msgpack';
+export { MockVenueServer } from './mockVenueServer';
