@@ -1,6 +1,7 @@
 // @tickline/venues: one folder per venue, a shared live-feed base, recording files.
 export * from './feed';
 export * from './binance';
+export * from './alpaca';
 export {
   RecordingWriter,
   parseRecordingLine,
