@@ -164,6 +164,17 @@ describe('AlpacaFeed against the Alpaca mock', () => {
     expect(h.of('disconnected')).toHaveLength(0);
   });
 
+  it('our pings keep a quiet link alive for the link watchdog; without them it is cut as stale', async () => {
+    mock = await AlpacaMockServer.start();
+    const watchdog = { linkTimeoutMs: 200, minSilenceMs: 60_000, maxSilenceMs: 120_000, checkIntervalMs: 20 };
+    const pinging = start({ pingIntervalMs: 40, watchdog });
+    await mock.waitForSubscription('trades', 'AAPL');
+    const silent = start({ pingIntervalMs: 0, watchdog, wsUrl: mock.url, feed: 'sip' });
+    await until(() => silent.of('disconnected').some((e) => e.cause === 'stale'), 'the silent link cut');
+    expect(silent.of('disconnected')[0]?.reason).toMatch(/no frame for \d+ ms/);
+    expect(pinging.of('disconnected')).toHaveLength(0);
+  });
+
   it('a server-side error that drops us (407 slow client) reconnects with normal backoff', async () => {
     mock = await AlpacaMockServer.start();
     const h = start();

@@ -65,6 +65,7 @@ export class AlpacaFeed implements LiveFeed {
         watchdog: o.watchdog,
         controlIntervalMs: o.controlIntervalMs,
         connectTimeoutMs: o.connectTimeoutMs,
+        clientPingMs: o.pingIntervalMs,
         now: o.now,
         random: o.random,
       },

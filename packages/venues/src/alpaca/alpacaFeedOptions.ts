@@ -40,6 +40,11 @@ export interface AlpacaFeedOptions extends ConnectionOptions {
   authRetryMs?: number;
   /** Least wait after `connection limit exceeded` (406), ms: another process holds the slot. [60000] */
   connectionLimitRetryMs?: number;
+  /**
+   * We ping this often, ms, and pongs count as liveness, as the official SDKs do (10 s): a quiet
+   * market must not look like a dead link to the watchdog. 0: off. [10000]
+   */
+  pingIntervalMs?: number;
   /** Least spacing of our control messages, ms. [100] */
   controlIntervalMs?: number;
 }
@@ -59,6 +64,7 @@ export function resolveAlpacaFeedOptions(options: AlpacaFeedOptions): ResolvedAl
     authRetryMs: 30_000,
     connectionLimitRetryMs: 60_000,
     controlIntervalMs: 100,
+    pingIntervalMs: 10_000,
     ...stripUndefined(options),
     symbols: [...options.symbols],
     keyId: options.keyId,

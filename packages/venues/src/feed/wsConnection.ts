@@ -34,6 +34,11 @@ export interface WsConnectionOptions {
   controlIntervalMs: number;
   /** Handshake timeout, ms. */
   connectTimeoutMs: number;
+  /**
+   * Send a protocol ping this often, ms; pongs count as liveness (for venues that do not ping, so a
+   * quiet but healthy link is not taken for dead). Absent or 0: we only answer the venue's pings.
+   */
+  clientPingMs?: number;
   now: () => number;
   random: () => number;
 }
@@ -54,6 +59,7 @@ export class WsConnection {
   private retryTimer: NodeJS.Timeout | undefined;
   private watchTimer: NodeJS.Timeout | undefined;
   private sendTimer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
   private compose: (() => string | undefined) | undefined;
   private nextSendAt = 0;
   private closed: Promise<void> | undefined;
@@ -142,6 +148,7 @@ export class WsConnection {
     socket.on('open', () => this.onOpen(url));
     socket.on('message', (data: WebSocket.RawData) => this.onMessage(data));
     socket.on('ping', () => this.watchdog.heartbeat(this.options.now()));
+    socket.on('pong', () => this.watchdog.heartbeat(this.options.now()));
     socket.on('error', (error) => (lastError = error));
     socket.on('close', (code, reason) => this.onClose(socket, code, reason.toString() || lastError?.message));
   }
@@ -153,6 +160,8 @@ export class WsConnection {
     this.watchdog.connected(now);
     this.nextSendAt = 0;
     this.watchTimer = setInterval(() => this.checkSilence(), this.options.watchdog.checkIntervalMs);
+    const pingMs = this.options.clientPingMs ?? 0;
+    if (pingMs > 0) this.pingTimer = setInterval(() => this.socket?.ping(), pingMs);
     this.handlers.open(now, url);
   }
 
@@ -211,9 +220,9 @@ export class WsConnection {
   }
 
   private clearTimers(): void {
-    for (const timer of [this.retryTimer, this.watchTimer, this.sendTimer]) {
+    for (const timer of [this.retryTimer, this.watchTimer, this.sendTimer, this.pingTimer]) {
       if (timer !== undefined) clearTimeout(timer);
     }
-    this.retryTimer = this.watchTimer = this.sendTimer = undefined;
+    this.retryTimer = this.watchTimer = this.sendTimer = this.pingTimer = undefined;
   }
 }
