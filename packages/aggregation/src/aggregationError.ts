@@ -1,5 +1,6 @@
 /** Every error this package throws carries one of these codes, so callers can branch without parsing messages. */
-export type AggregationErrorCode = 'INVALID_OPTIONS' | 'NOT_A_MULTIPLE' | 'MIXED_SERIES' | 'MISALIGNED_BAR';
+export type AggregationErrorCode =
+  'INVALID_OPTIONS' | 'NOT_A_MULTIPLE' | 'MIXED_SERIES' | 'MISALIGNED_BAR' | 'INVALID_STATE';
 
 /** A bad argument to the aggregation core (never bad data: bad trades are rejected as events). */
 export class AggregationError extends Error {

@@ -8,24 +8,40 @@ import { type Bar, type BarQuality } from '@tickline/core';
  * whatever the arrival order. That is what lets a late trade revise a final bar without keeping trades.
  */
 export class BarBuilder {
-  open = 0;
-  high = 0;
-  low = 0;
-  close = 0;
+  // Empty state: no price yet (a trade may set volume only, see saleConditions.ts), so the extremes
+  // start at ±Infinity and open/close are taken by the first trade through the time comparisons.
+  open = NaN;
+  high = -Infinity;
+  low = Infinity;
+  close = NaN;
   volume = 0;
   /** Sum of price * size: vwap is notional / volume. */
   notional = 0;
   trades = 0;
-  firstTs = 0;
-  lastTs = 0;
+  firstTs = Infinity;
+  lastTs = -Infinity;
 
   add(price: number, size: number, ts: number): void {
-    if (this.trades === 0) {
-      this.open = this.high = this.low = this.close = price;
-      this.firstTs = this.lastTs = ts;
-    } else {
+    this.addEligible(price, size, ts, true, true, true);
+  }
+
+  /**
+   * A trade whose sale conditions allow only some updates (US equities): `extremes` high/low,
+   * `last` open/close, `volume` volume, notional and the trade count.
+   */
+  addEligible(
+    price: number,
+    size: number,
+    ts: number,
+    extremes: boolean,
+    last: boolean,
+    volume: boolean,
+  ): void {
+    if (extremes) {
       if (price > this.high) this.high = price;
       if (price < this.low) this.low = price;
+    }
+    if (last) {
       if (ts < this.firstTs) {
         this.firstTs = ts;
         this.open = price;
@@ -35,30 +51,29 @@ export class BarBuilder {
         this.close = price;
       }
     }
-    this.volume += size;
-    this.notional += price * size;
-    this.trades++;
+    if (volume) {
+      this.volume += size;
+      this.notional += price * size;
+      this.trades++;
+    }
   }
 
   /**
    * Merges a whole bar that lies strictly after everything added so far (rollup adds bars in time
-   * order). `notional` is `vwap * volume`: core's Bar carries no notional, so this is exact only to
-   * float rounding.
+   * order). Its `notional` makes the vwap exact; a bar without one (from a provider) gives
+   * `vwap * volume`, exact only to float rounding.
    */
   addBar(bar: Bar, end: number): void {
-    if (this.trades === 0) {
+    if (bar.start < this.firstTs) {
       this.open = bar.open;
-      this.high = bar.high;
-      this.low = bar.low;
       this.firstTs = bar.start;
-    } else {
-      if (bar.high > this.high) this.high = bar.high;
-      if (bar.low < this.low) this.low = bar.low;
     }
+    if (bar.high > this.high) this.high = bar.high;
+    if (bar.low < this.low) this.low = bar.low;
     this.close = bar.close;
     this.lastTs = end - 1;
     this.volume += bar.volume;
-    this.notional += bar.vwap * bar.volume;
+    this.notional += bar.notional ?? bar.vwap * bar.volume;
     this.trades += bar.trades;
   }
 
@@ -66,6 +81,11 @@ export class BarBuilder {
   fillFlat(price: number): void {
     this.open = this.high = this.low = this.close = price;
     this.volume = this.notional = this.trades = 0;
+  }
+
+  /** Whether some trade has set the prices (a bar of volume-only trades has none: see ohlcv()). */
+  get priced(): boolean {
+    return this.lastTs > -Infinity || this.high > -Infinity;
   }
 
   get vwap(): number {
@@ -88,11 +108,24 @@ export interface BarLabel {
 }
 
 /** The builder's figures in Bar's fields. */
-export type Ohlcv = Pick<Bar, 'open' | 'high' | 'low' | 'close' | 'volume' | 'trades' | 'vwap'>;
+export type Ohlcv = Pick<Bar, 'open' | 'high' | 'low' | 'close' | 'volume' | 'trades' | 'vwap' | 'notional'>;
 
+/**
+ * The builder's figures. When sale conditions kept every trade from setting open/close (or high/low),
+ * those fall back to the vwap (clamped into the extremes when there are any), see docs/equity-conditions.md.
+ */
 export function ohlcv(builder: BarBuilder): Ohlcv {
-  const { open, high, low, close, volume, trades } = builder;
-  return { open, high, low, close, volume, trades, vwap: builder.vwap };
+  const { volume, trades, notional } = builder;
+  const vwap = builder.vwap;
+  let { open, high, low, close } = builder;
+  if (builder.lastTs === -Infinity) {
+    open = close = high === -Infinity ? vwap : Math.min(high, Math.max(low, vwap));
+  }
+  if (high === -Infinity) {
+    high = Math.max(open, close);
+    low = Math.min(open, close);
+  }
+  return { open, high, low, close, volume, trades, vwap, notional };
 }
 
 /** A core Bar from a builder's state (one with trades, or a flat-filled one). */

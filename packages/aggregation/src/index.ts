@@ -21,3 +21,23 @@ export {
   type ThresholdSpec,
 } from './thresholdBarAggregator';
 export { rollup, type RollupOptions } from './rollup';
+export {
+  type AggregatorState,
+  type BuilderState,
+  type GateState,
+  type LaneState,
+  type SlotState,
+  type StoredNumber,
+  type ThresholdAggregatorState,
+  type TimeAggregatorState,
+} from './aggregatorState';
+export {
+  DEFAULT_QUALITY_RULES,
+  scoreBar,
+  type BarEvidence,
+  type ExternalEvidence,
+  type FeedGap,
+  type QualityRules,
+  type ReferenceBar,
+} from './quality';
+export { medianOf, NORM_WINDOW, RunningNorm, type NormState, type NormStats } from './runningNorm';

@@ -1,5 +1,6 @@
 import { type Bar, type Trade } from '@tickline/core';
 import { AggregationError } from './aggregationError';
+import { builderState, copyBuilder, type ThresholdAggregatorState } from './aggregatorState';
 import { BarBuilder, ohlcv } from './barBuilder';
 import { type AggregationEvent, type AggregationStats } from './events';
 import { TradeGate, type GateOptions } from './tradeGate';
@@ -34,7 +35,7 @@ export interface ThresholdBarAggregatorOptions extends Omit<GateOptions, 'revisi
 export class ThresholdBarAggregator {
   private readonly gate: TradeGate;
   private readonly spec: ThresholdSpec;
-  private readonly pending: Trade[] = [];
+  private pending: Trade[] = [];
   private head = 0;
   private builder = new BarBuilder();
 
@@ -45,6 +46,28 @@ export class ThresholdBarAggregator {
 
   get watermark(): number {
     return this.gate.watermark;
+  }
+
+  /** Plain data to continue exactly from here: watermark, ids, the held trades and the open bar. */
+  snapshot(): ThresholdAggregatorState {
+    const builder = builderState(this.builder);
+    if (this.builder.trades === 0) Object.assign(builder, EMPTY_BUILDER);
+    const pending = this.pending.slice(this.head);
+    return { version: 1, kind: 'threshold', gate: this.gate.snapshot(), pending, builder };
+  }
+
+  static restore(
+    options: ThresholdBarAggregatorOptions,
+    state: ThresholdAggregatorState,
+  ): ThresholdBarAggregator {
+    if (state.version !== 1 || state.kind !== 'threshold') {
+      throw new AggregationError('INVALID_STATE', `not a threshold aggregator snapshot: ${state.kind}`);
+    }
+    const aggregator = new ThresholdBarAggregator(options);
+    aggregator.gate.restore(state.gate);
+    aggregator.pending = state.pending.map((trade) => ({ ...trade }));
+    if (state.builder.trades > 0) copyBuilder(state.builder, aggregator.builder);
+    return aggregator;
   }
 
   push(trade: Trade, out: AggregationEvent<ThresholdBar>[] = []): AggregationEvent<ThresholdBar>[] {
@@ -161,6 +184,9 @@ export class ThresholdBarAggregator {
 }
 
 const INCOMPLETE = 'input ended below the threshold';
+
+// An empty builder holds non-finite values JSON cannot carry; a snapshot writes zeros instead.
+const EMPTY_BUILDER = { open: 0, high: 0, low: 0, close: 0, firstTs: 0, lastTs: 0 };
 
 function checkSpec(spec: ThresholdSpec): ThresholdSpec {
   const value = spec.kind === 'tick' ? spec.trades : spec.kind === 'volume' ? spec.volume : spec.notional;

@@ -1,8 +1,10 @@
 import { type Bar, type Trade } from '@tickline/core';
 import { AggregationError } from './aggregationError';
+import { type TimeAggregatorState } from './aggregatorState';
 import { barGrid, specName, type TimeBarSpec } from './barGrid';
 import { type AggregationEvent, type AggregationStats } from './events';
-import { TimeLane } from './timeLane';
+import { type ExternalEvidence, type QualityRules } from './quality';
+import { TimeLane, type LaneSettings } from './timeLane';
 import { TradeGate, type GateOptions } from './tradeGate';
 
 export interface TimeBarAggregatorOptions extends GateOptions {
@@ -14,6 +16,13 @@ export interface TimeBarAggregatorOptions extends GateOptions {
   fill?: boolean;
   /** Written on every bar. Default 'live'. */
   source?: string;
+  /** Weights and thresholds of the quality rules (docs/quality.md). Default DEFAULT_QUALITY_RULES. */
+  qualityRules?: Partial<QualityRules>;
+  /**
+   * Evidence about a final bar that the trades do not carry: feed gaps overlapping it, the same bar
+   * from a second source. Must be pure (same bar, same answer) for snapshots to replay exactly.
+   */
+  evidence?: (bar: Bar) => ExternalEvidence;
 }
 
 /**
@@ -23,18 +32,56 @@ export interface TimeBarAggregatorOptions extends GateOptions {
  */
 export class TimeBarAggregator {
   private readonly gate: TradeGate;
-  private readonly lanes: TimeLane[];
+  private lanes: TimeLane[];
+  private readonly settings: LaneSettings;
 
   constructor(options: TimeBarAggregatorOptions) {
     checkTimeframes(options.timeframes);
     this.gate = new TradeGate(options.venue, options.symbol, options);
-    const settings = {
+    this.settings = {
       venue: options.venue,
       symbol: options.symbol,
       source: options.source ?? 'live',
       fill: options.fill ?? false,
+      rules: options.qualityRules ?? {},
+      evidence: options.evidence,
     };
-    this.lanes = options.timeframes.map((spec) => new TimeLane(barGrid(spec), settings));
+    this.lanes = options.timeframes.map((spec) => new TimeLane(barGrid(spec), this.settings, spec));
+  }
+
+  /**
+   * Everything needed to continue exactly from here, as plain data (JSON or msgpack): the open bars,
+   * the final bars still in the revision window, the trade ids still able to come again, the watermark,
+   * the counters and the quality norms. Its size is bounded by the revision window (see README).
+   */
+  snapshot(): TimeAggregatorState {
+    return {
+      version: 1,
+      kind: 'time',
+      gate: this.gate.snapshot(),
+      lanes: this.lanes.map((l) => l.snapshot()),
+    };
+  }
+
+  /**
+   * An aggregator that continues from `state` (taken with the same options): fed the trades that
+   * followed the snapshot, it emits exactly what the original would have.
+   */
+  static restore(options: TimeBarAggregatorOptions, state: TimeAggregatorState): TimeBarAggregator {
+    const aggregator = new TimeBarAggregator(options);
+    const names = options.timeframes.map(specName);
+    const stored = state.kind === 'time' ? state.lanes.map((lane) => lane.series) : [state.kind];
+    if (state.version !== 1 || state.kind !== 'time' || names.join() !== stored.join()) {
+      throw new AggregationError(
+        'INVALID_STATE',
+        `snapshot of series [${stored.join(', ')}] (version ${state.version}) cannot restore series [${names.join(', ')}]`,
+      );
+    }
+    aggregator.gate.restore(state.gate);
+    aggregator.lanes = options.timeframes.map((spec, i) =>
+      TimeLane.restore(barGrid(spec), aggregator.settings, spec, state.lanes[i]!),
+    );
+    return aggregator;
   }
 
   /** Event times at or before this are covered: bars ending here or earlier are final. */
@@ -43,10 +90,16 @@ export class TimeBarAggregator {
   }
 
   push(trade: Trade, out: AggregationEvent[] = []): AggregationEvent[] {
-    if (!this.gate.admit(trade, out)) return out;
-    const watermark = this.gate.watermark;
+    const gate = this.gate;
+    const outOfOrder = trade.ts < gate.newest;
+    const duplicates = gate.duplicates;
+    if (!gate.admit(trade, out)) {
+      if (gate.duplicates !== duplicates) for (const lane of this.lanes) lane.countDuplicate(trade.ts);
+      return out;
+    }
+    const watermark = gate.watermark;
     for (const lane of this.lanes) {
-      lane.add(trade.price, trade.size, trade.ts, out);
+      lane.add(trade.price, trade.size, trade.ts, outOfOrder, out);
       if (watermark >= lane.nextFinalEnd) lane.finalize(watermark, this.gate.revisable, out);
     }
     return out;

@@ -1,14 +1,23 @@
-import { type Bar, type BarQuality } from '@tickline/core';
+import { type Bar } from '@tickline/core';
+import { builderState, copyBuilder, num, stored, type LaneState, type SlotState } from './aggregatorState';
 import { BarBuilder, barFromBuilder } from './barBuilder';
-import { type BarGrid } from './barGrid';
+import { specName, type BarGrid, type TimeBarSpec } from './barGrid';
 import { type AggregationEvent } from './events';
+import { scoreBar, type ExternalEvidence, type QualityRules } from './quality';
+import { RunningNorm } from './runningNorm';
 
-/** One interval's builder plus its place in the bar's life. */
+/** One interval's builder plus its place in the bar's life and its quality evidence. */
 class BarSlot extends BarBuilder {
   final = false;
   /** -1 for a bar created inside an already closed interval until it is first published. */
   revision = 0;
   filled = false;
+  /** Trades that arrived after a trade with a later event time. */
+  outOfOrder = 0;
+  /** Repeated deliveries of a trade of this bar while it was open. */
+  duplicates = 0;
+  /** Longest silence between trades taken in arrival order (see docs/quality.md, stale). */
+  maxGap = 0;
 
   constructor(
     readonly start: number,
@@ -24,6 +33,10 @@ export interface LaneSettings {
   symbol: string;
   source: string;
   fill: boolean;
+  /** Weights and thresholds of the quality rules (defaults in DEFAULT_QUALITY_RULES). */
+  rules: Partial<QualityRules>;
+  /** What the service knows about a bar (feed gaps, a second source); pure. */
+  evidence: ((bar: Bar) => ExternalEvidence) | undefined;
 }
 
 /**
@@ -39,21 +52,37 @@ export class TimeLane {
   private readonly closed: BarSlot[] = [];
   private current: BarSlot | undefined;
   private covered = NaN;
+  private tradeNorm = new RunningNorm();
+  private rangeNorm = new RunningNorm();
 
   constructor(
     private readonly grid: BarGrid,
     private readonly settings: LaneSettings,
+    private readonly spec: TimeBarSpec,
   ) {}
 
-  add(price: number, size: number, ts: number, out: AggregationEvent[]): void {
-    let slot = this.current;
-    if (slot === undefined || ts < slot.start || ts >= slot.end) {
-      slot = this.slotFor(ts);
-      if (slot === undefined) return;
-      this.current = slot;
-    }
+  /** The slot a trade at `ts` goes to (undefined outside the session); caches the last one. */
+  slot(ts: number): BarSlot | undefined {
+    const slot = this.current;
+    if (slot !== undefined && ts >= slot.start && ts < slot.end) return slot;
+    const found = this.slotFor(ts);
+    if (found !== undefined) this.current = found;
+    return found;
+  }
+
+  add(price: number, size: number, ts: number, outOfOrder: boolean, out: AggregationEvent[]): void {
+    const slot = this.slot(ts);
+    if (slot === undefined) return;
+    if (slot.trades > 0 && ts - slot.lastTs > slot.maxGap) slot.maxGap = ts - slot.lastTs;
+    if (outOfOrder) slot.outOfOrder++;
     slot.add(price, size, ts);
     if (slot.final) this.revise(slot, out);
+  }
+
+  /** A repeated delivery of a trade at `ts`: counted on its bar while that bar is open. */
+  countDuplicate(ts: number): void {
+    const slot = this.open.find((candidate) => ts >= candidate.start && ts < candidate.end);
+    if (slot !== undefined) slot.duplicates++;
   }
 
   /** Closes, in order, every interval (with a bar or empty) that ends at or before `watermark`. */
@@ -120,9 +149,14 @@ export class TimeLane {
 
   private close(slot: BarSlot, out: AggregationEvent[]): void {
     slot.final = true;
+    const bar = this.toBar(slot);
+    // The norms learn from each bar once, after it was scored against them, so an anomaly is judged
+    // against the bars before it (a revision neither scores against itself nor teaches the norm).
+    this.tradeNorm.add(slot.trades);
+    this.rangeNorm.add(Math.log(slot.high / slot.low));
     this.closed.push(slot);
     this.covered = slot.end;
-    out.push({ kind: 'final', bar: this.toBar(slot) });
+    out.push({ kind: 'final', bar });
   }
 
   /**
@@ -178,6 +212,34 @@ export class TimeLane {
   }
 
   private toBar(slot: BarSlot): Bar {
+    const bar = this.unscored(slot);
+    if (!slot.final) return bar;
+    const external = this.settings.evidence?.(bar) ?? {};
+    bar.quality = scoreBar(
+      bar,
+      {
+        ...external,
+        end: slot.end,
+        tradeNorm: this.tradeNorm.stats(),
+        rangeNorm: this.rangeNorm.stats(),
+        ...this.previousClose(slot),
+        outOfOrder: slot.outOfOrder,
+        duplicates: slot.duplicates,
+        maxSilenceMs: slot.filled ? 0 : silence(slot),
+        filled: slot.filled,
+      },
+      this.settings.rules,
+    );
+    return bar;
+  }
+
+  private previousClose(slot: BarSlot): { previousClose?: number } {
+    const index = this.insertionIndex(this.closed, slot.start - 1) - 1;
+    const previous = this.closed[index];
+    return previous === undefined || previous === slot ? {} : { previousClose: previous.close };
+  }
+
+  private unscored(slot: BarSlot): Bar {
     return barFromBuilder(slot, {
       venue: this.settings.venue,
       symbol: this.settings.symbol,
@@ -186,15 +248,83 @@ export class TimeLane {
       ...(this.grid.explicitEnd ? { end: slot.end } : {}),
       final: slot.final,
       revision: slot.revision,
-      quality: slot.filled ? filledQuality() : { score: 1, flags: [] },
+      // Partial bars are not scored: their evidence is still growing.
+      quality: { score: 1, flags: [] },
       source: this.settings.source,
     });
   }
+
+  snapshot(): LaneState {
+    return {
+      series: specName(this.spec),
+      open: this.open.map(slotState),
+      closed: this.closed.map(slotState),
+      covered: stored(this.covered),
+      nextFinalEnd: stored(this.nextFinalEnd),
+      outsideSession: this.outsideSession,
+      tradeNorm: this.tradeNorm.state(),
+      rangeNorm: this.rangeNorm.state(),
+    };
+  }
+
+  static restore(grid: BarGrid, settings: LaneSettings, spec: TimeBarSpec, state: LaneState): TimeLane {
+    const lane = new TimeLane(grid, settings, spec);
+    lane.open.push(...state.open.map(restoreSlot));
+    lane.closed.push(...state.closed.map(restoreSlot));
+    lane.covered = num(state.covered, NaN);
+    lane.nextFinalEnd = num(state.nextFinalEnd, Infinity);
+    lane.outsideSession = state.outsideSession;
+    lane.tradeNorm = RunningNorm.from(state.tradeNorm);
+    lane.rangeNorm = RunningNorm.from(state.rangeNorm);
+    return lane;
+  }
 }
 
-function filledQuality(): BarQuality {
-  return {
-    score: 1,
-    flags: [{ code: 'filled', penalty: 0, detail: 'no trades: flat at the previous close' }],
+/** Longest stretch without a trade: before the first, between two (in arrival order), after the last. */
+function silence(slot: BarSlot): number {
+  if (slot.trades === 0) return slot.end - slot.start;
+  return Math.max(slot.firstTs - slot.start, slot.maxGap, slot.end - 1 - slot.lastTs);
+}
+
+function slotState(slot: BarSlot): SlotState {
+  const { start, end, final, revision, filled, outOfOrder, duplicates, maxGap } = slot;
+  const state = {
+    ...builderState(slot),
+    start,
+    end,
+    final,
+    revision,
+    filled,
+    outOfOrder,
+    duplicates,
+    maxGap,
   };
+  return withStoredExtremes(state);
+}
+
+// An unpriced builder holds ±Infinity and NaN, which JSON cannot carry: stored as null.
+function withStoredExtremes<T extends SlotState>(state: T): T {
+  for (const field of ['open', 'high', 'low', 'close', 'firstTs', 'lastTs'] as const) {
+    (state as Record<string, unknown>)[field] = stored(state[field]);
+  }
+  return state;
+}
+
+function restoreSlot(state: SlotState): BarSlot {
+  const slot = new BarSlot(state.start, state.end);
+  copyBuilder(state, slot);
+  const raw = state as unknown as Record<string, number | null>;
+  slot.open = num(raw.open ?? null, NaN);
+  slot.close = num(raw.close ?? null, NaN);
+  slot.high = num(raw.high ?? null, -Infinity);
+  slot.low = num(raw.low ?? null, Infinity);
+  slot.firstTs = num(raw.firstTs ?? null, Infinity);
+  slot.lastTs = num(raw.lastTs ?? null, -Infinity);
+  slot.final = state.final;
+  slot.revision = state.revision;
+  slot.filled = state.filled;
+  slot.outOfOrder = state.outOfOrder;
+  slot.duplicates = state.duplicates;
+  slot.maxGap = state.maxGap;
+  return slot;
 }

@@ -1,6 +1,7 @@
 import { type Trade, type Venue } from '@tickline/core';
 import { AggregationError } from './aggregationError';
 import { type RejectionEvent, type RejectionReason } from './events';
+import { num, stored, type GateState } from './aggregatorState';
 import { TradeIds } from './tradeIds';
 
 /** Settings shared by every aggregator; defaults in DEFAULT_GATE_OPTIONS. */
@@ -33,8 +34,9 @@ export class TradeGate {
   private readonly lateness: number;
   private readonly window: number;
   private readonly maxFuture: number;
-  private readonly ids = new TradeIds();
-  private newest = -Infinity;
+  private ids = new TradeIds();
+  /** The newest event time accepted: a trade before it arrives out of order. */
+  newest = -Infinity;
 
   constructor(
     private readonly venue: Venue,
@@ -101,6 +103,29 @@ export class TradeGate {
     if (watermark <= this.watermark) return;
     this.watermark = watermark;
     if (watermark - this.window >= this.ids.nextForget) this.ids.forgetBefore(watermark - this.window);
+  }
+
+  snapshot(): GateState {
+    const { accepted, duplicates, rejected } = this;
+    const ids = this.ids.entries();
+    return {
+      watermark: stored(this.watermark),
+      newest: stored(this.newest),
+      accepted,
+      duplicates,
+      rejected,
+      ids,
+    };
+  }
+
+  /** Continues from a snapshot; the options must be those the snapshot was taken with. */
+  restore(state: GateState): void {
+    this.watermark = num(state.watermark, -Infinity);
+    this.newest = num(state.newest, -Infinity);
+    this.accepted = state.accepted;
+    this.duplicates = state.duplicates;
+    this.rejected = state.rejected;
+    this.ids = TradeIds.from(state.ids);
   }
 
   /** How many ids are remembered for de-duplication (for tests and metrics). */

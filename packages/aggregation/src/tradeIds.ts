@@ -67,6 +67,22 @@ export class TradeIds {
     return size;
   }
 
+  /** The remembered ids per minute of event time, oldest first (for a snapshot). */
+  entries(): [minute: number, ids: string[]][] {
+    const entries: [number, string[]][] = [];
+    for (let i = this.head; i < this.buckets.length; i++) {
+      const ids = this.buckets[i]!.ids;
+      if (ids.length > 0) entries.push([this.starts[i]!, [...ids]]);
+    }
+    return entries;
+  }
+
+  static from(entries: readonly (readonly [number, readonly string[]])[]): TradeIds {
+    const ids = new TradeIds();
+    for (const [minute, list] of entries) for (const id of list) ids.add(id, minute);
+    return ids;
+  }
+
   /** The index of the bucket holding `ts`, or -1. */
   private find(ts: number): number {
     if (ts >= this.start && ts < this.start + BUCKET_MS) return this.index;

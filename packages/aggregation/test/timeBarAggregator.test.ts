@@ -311,7 +311,8 @@ describe('TimeBarAggregator rules (examples)', () => {
       [120_000, 90, 0, 1],
       [180_000, 90, 0, 1],
     ]);
-    expect(barsOf(events, ['revision'])[0]!.quality.flags).toEqual([]);
+    // No longer filled; the late trade itself arrived out of order.
+    expect(barsOf(events, ['revision'])[0]!.quality.flags.map((f) => f.code)).toEqual(['out_of_order']);
   });
 
   it('a late trade in an unfilled empty interval publishes that bar as final, revision 0', () => {

@@ -25,6 +25,8 @@ export const BarSchema = z
     volume: nonNegativeNumber('volume'),
     trades: count('trades'),
     vwap: positiveNumber('vwap'),
+    /** Σ price·size over the bar's trades, when known: lets a rollup rebuild vwap exactly. */
+    notional: nonNegativeNumber('notional').optional(),
     /** False while the bar can still change; a final bar only changes through a new revision. */
     final: z.boolean({ error: 'final must be true or false' }),
     /** 0 for the first final version, +1 for each late-trade correction. */

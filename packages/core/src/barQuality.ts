@@ -1,6 +1,26 @@
 import { z } from 'zod';
 import { label, unitInterval } from './numberSchemas';
 
+/**
+ * The flag codes Tickline writes; each rule, weight and threshold is in docs/quality.md. `filled` and
+ * `incomplete` describe how a bar was made; the others are data-quality findings.
+ */
+export const QUALITY_FLAG_CODES = [
+  'gap',
+  'trade_count_low',
+  'trade_count_high',
+  'outlier',
+  'out_of_order',
+  'duplicate',
+  'stale',
+  'ohlc',
+  'source_price',
+  'source_volume',
+  'filled',
+  'incomplete',
+] as const;
+export type QualityFlagCode = (typeof QUALITY_FLAG_CODES)[number];
+
 /** One reason a bar is less trustworthy, e.g. `{ code: 'gap', penalty: 0.3, detail: '12s without trades' }`. */
 export const QualityFlagSchema = z.strictObject({
   /** Stable machine code (gap, outlier, duplicate, out_of_order, stale, ohlc, source_mismatch, filled, ...). */

@@ -21,7 +21,14 @@ export { instrumentId, parseInstrumentId, type InstrumentRef } from './instrumen
 
 export { SIDES, SideSchema, TradeSchema, type Side, type Trade } from './trade';
 export { QuoteSchema, type Quote } from './quote';
-export { QualityFlagSchema, BarQualitySchema, type QualityFlag, type BarQuality } from './barQuality';
+export {
+  QUALITY_FLAG_CODES,
+  QualityFlagSchema,
+  BarQualitySchema,
+  type QualityFlag,
+  type QualityFlagCode,
+  type BarQuality,
+} from './barQuality';
 export { BarSchema, type Bar } from './bar';
 export {
   MissingIntervalSchema,
