@@ -100,6 +100,48 @@ describe('AlpacaFeed against the Alpaca mock', () => {
     expect(resolveAlpacaFeedOptions({ symbols: [], ...KEY }).authRetryMs).toBeGreaterThanOrEqual(20_000);
   });
 
+  it('a plan that does not cover the feed (409 on sip) is an auth refusal: slow retries', async () => {
+    mock = await AlpacaMockServer.start({ plan: ['/v2/iex'] });
+    const h = start({ feed: 'sip', authRetryMs: 200 });
+    await until(() => h.of('venueError').length >= 2, 'two refusals');
+    expect(h.of('venueError')[0]?.message).toMatch(/409 insufficient subscription .*'sip' feed/);
+    const retries = h.of('disconnected').flatMap((e) => (e.retryInMs === undefined ? [] : [e.retryInMs]));
+    expect(retries.every((ms) => ms >= 200)).toBe(true);
+  });
+
+  it('crypto: /v1beta3/crypto/us, taker side kept', async () => {
+    mock = await AlpacaMockServer.start();
+    const h = start({ feed: 'crypto', symbols: ['BTC/USD'], bars: false });
+    await mock.waitForSubscription('trades', 'BTC/USD');
+    expect(mock.connections[0]?.path).toBe('/v1beta3/crypto/us');
+    expect(h.feed.subscriptions).toEqual({
+      trades: ['BTC/USD'],
+      quotes: ['BTC/USD'],
+      orderbooks: [],
+      bars: [],
+      updatedBars: [],
+      dailyBars: [],
+    });
+    mock.publishItems([
+      {
+        T: 't',
+        S: 'BTC/USD',
+        p: 46386.98,
+        s: 0.035083,
+        t: '2021-09-08T05:04:03.269Z',
+        i: 20242430,
+        tks: 'S',
+      },
+    ]);
+    await until(() => h.of('trade').length === 1, 'the trade');
+    expect(h.of('trade')[0]?.trade).toMatchObject({
+      symbol: 'BTC/USD',
+      side: 'sell',
+      size: 0.035083,
+      id: '20242430',
+    });
+  });
+
   it('connection limit: the second connection of a key gets 406 and waits longer than the backoff', async () => {
     mock = await AlpacaMockServer.start();
     const first = start();

@@ -5,6 +5,8 @@ import { ALPACA_ERRORS } from './alpacaErrors';
 import { CRYPTO_REPLY_CHANNELS, STOCK_CHANNELS, STOCK_REPLY_CHANNELS } from './alpacaMessages';
 
 export type Subscriptions = Record<string, string[]>;
+/** `insufficient`: the plan does not cover this feed; `connectionLimit`: the key's slot is taken. */
+export type AuthVerdict = 'ok' | 'failed' | 'insufficient' | 'connectionLimit';
 
 export interface ControlState {
   crypto: boolean;
@@ -12,7 +14,7 @@ export interface ControlState {
   subscriptions: Subscriptions;
   maxSymbols: number;
   /** Checks a key pair; `connectionLimit` when another connection of that key is open on this endpoint. */
-  authenticate: (key: unknown, secret: unknown) => 'ok' | 'failed' | 'connectionLimit';
+  authenticate: (key: unknown, secret: unknown) => AuthVerdict;
 }
 
 export interface ControlOutcome {
@@ -52,6 +54,7 @@ export function handleControl(message: unknown, state: ControlState): ControlOut
       const verdict = state.authenticate(request.key, request.secret);
       if (verdict === 'failed') return error(402, true);
       if (verdict === 'connectionLimit') return error(406, true);
+      if (verdict === 'insufficient') return error(409, true);
       return { reply: [{ T: 'success', msg: 'authenticated' }], authenticated: true };
     }
     case 'subscribe':

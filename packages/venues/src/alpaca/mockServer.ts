@@ -12,7 +12,7 @@ import { ALPACA_FEED_PATHS } from './alpacaFeedOptions';
 import { channelOf } from './alpacaFrames';
 import { readAlpacaRecording } from './alpacaRecording';
 import { rfc3339ToEpochMs } from './alpacaTime';
-import { errorItem, handleControl, type Subscriptions } from './mockControl';
+import { errorItem, handleControl, type AuthVerdict, type Subscriptions } from './mockControl';
 
 /** Fault switches of the Alpaca mock, as the Binance mock's (see the README). */
 export interface AlpacaMockFaults extends CountFaults {
@@ -33,6 +33,11 @@ export interface AlpacaMockOptions {
   maxSymbols?: number;
   /** Connections per key and endpoint (Alpaca: usually 1). [1] */
   maxConnectionsPerKey?: number;
+  /**
+   * Feed paths the key's plan covers; auth on another gets `409 insufficient subscription` and a
+   * close (e.g. `/v2/sip` on the free plan). [all]
+   */
+  plan?: readonly string[];
   /** Unauthenticated connections get `404 auth timeout` and are closed after this, ms. [10000] */
   authTimeoutMs?: number;
   faults?: Partial<AlpacaMockFaults>;
@@ -101,6 +106,7 @@ export class AlpacaMockServer extends MockVenueServer<AlpacaMockConnection> {
       maxSymbols: 30,
       maxConnectionsPerKey: 1,
       authTimeoutMs: 10_000,
+      plan: [] as readonly string[],
       seed: 1,
       ...options,
     };
@@ -213,16 +219,13 @@ export class AlpacaMockServer extends MockVenueServer<AlpacaMockConnection> {
     this.answer(c, outcome);
   }
 
-  private authenticate(
-    c: AlpacaMockConnection,
-    key: unknown,
-    secret: unknown,
-  ): 'ok' | 'failed' | 'connectionLimit' {
+  private authenticate(c: AlpacaMockConnection, key: unknown, secret: unknown): AuthVerdict {
     this.stats.authAttempts += 1;
     if (key !== this.options.keyId || secret !== this.options.secretKey) {
       this.stats.authFailures += 1;
       return 'failed';
     }
+    if (this.options.plan.length > 0 && !this.options.plan.includes(c.path)) return 'insufficient';
     const others = this.openConnections.filter(
       (o) => o !== c && o.authenticated && o.key === key && o.path === c.path,
     );
