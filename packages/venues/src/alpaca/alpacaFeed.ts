@@ -34,6 +34,8 @@ export class AlpacaFeed implements LiveFeed {
   private readonly refused = new Set<string>();
   private readonly inFlight: Request[] = [];
   private confirmed: AlpacaSubscriptions = {};
+  /** Wanted symbols plus those the venue still lists (frames of a symbol being unsubscribed stay valid). */
+  private known = new Set<string>();
   private phase: 'closed' | 'open' | 'authenticated' = 'closed';
   private authSent = false;
   private lastDataAt: number | undefined;
@@ -55,6 +57,7 @@ export class AlpacaFeed implements LiveFeed {
   constructor(options: AlpacaFeedOptions) {
     this.options = resolveAlpacaFeedOptions(options);
     this.desired = new Set(this.options.symbols);
+    this.updateKnown();
     this.emitter = new FeedEmitter((error) => this.options.onError(error));
     const o = this.options;
     this.connection = new WsConnection(
@@ -95,6 +98,7 @@ export class AlpacaFeed implements LiveFeed {
     const bad = symbols.filter((s) => !isAlpacaSymbol(s));
     if (bad.length > 0) throw new VenueError('INVALID_OPTIONS', `not Alpaca symbols: ${bad.join(', ')}`);
     this.desired = new Set(symbols);
+    this.updateKnown();
     for (const s of [...this.refused]) if (!this.desired.has(s)) this.refused.delete(s);
     if (this.phase === 'authenticated') this.connection.requestSend(() => this.composeSubscription());
   }
@@ -135,9 +139,7 @@ export class AlpacaFeed implements LiveFeed {
 
   private onFrame(text: string, recvTs: number): void {
     this.counters.frames += 1;
-    const known = (symbol: string) =>
-      this.desired.has(symbol) || Object.values(this.confirmed).some((list) => list.includes(symbol));
-    for (const message of mapAlpacaFrame(text, recvTs, { isKnownSymbol: known }))
+    for (const message of mapAlpacaFrame(text, recvTs, { isKnownSymbol: this.isKnown }))
       this.onMessage(message, recvTs);
   }
 
@@ -160,6 +162,7 @@ export class AlpacaFeed implements LiveFeed {
       case 'subscription':
         this.inFlight.shift();
         this.confirmed = message.subscriptions;
+        this.updateKnown();
         return this.endOutage(recvTs);
       case 'error':
         return this.onVenueError(message.code, message.msg, recvTs);
@@ -191,6 +194,12 @@ export class AlpacaFeed implements LiveFeed {
       this.counters.authFailures = 0;
       this.connection.requestSend(() => this.composeSubscription());
     }
+  }
+
+  private readonly isKnown = (symbol: string): boolean => this.known.has(symbol);
+
+  private updateKnown(): void {
+    this.known = new Set([...this.desired, ...Object.values(this.confirmed).flat()]);
   }
 
   /** The next subscribe or unsubscribe that brings the venue to `desired`; one per send slot. */
