@@ -112,6 +112,8 @@ async function waitUntil(check: () => boolean): Promise<void> {
 
 interface RunResult {
   readonly tradesPerSecond: number;
+  /** CPU time of this process per trade (user + system), µs: the capacity at one full core is 1e6 / this. */
+  readonly cpuMicros: number;
   readonly p50: number;
   readonly p99: number;
 }
@@ -141,15 +143,22 @@ async function ingestorRun(mock: MockProcess, prefix: string, n: number): Promis
     logger: quiet,
   });
   await ingestor.start();
+  const cpu = process.cpuUsage();
   await mock.play(n);
   await waitUntil(() => bins.count >= n);
   const seconds = (Date.now() - firstTrade) / 1000;
+  const cpuMicros = cpuPerTrade(cpu, n);
   await ingestor.stop();
   if (ingestor.counts.trades !== n || ingestor.counts.gaps + ingestor.counts.rejects > 0)
     throw new Error(
       `ingestor saw ${ingestor.counts.trades} trades, ${ingestor.counts.gaps} gaps, ${ingestor.counts.rejects} rejects`,
     );
-  return { tradesPerSecond: n / seconds, p50: bins.percentile(0.5), p99: bins.percentile(0.99) };
+  return { tradesPerSecond: n / seconds, cpuMicros, p50: bins.percentile(0.5), p99: bins.percentile(0.99) };
+}
+
+function cpuPerTrade(since: NodeJS.CpuUsage, n: number): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / n;
 }
 
 /** JSON.parse + the same record + pipelined XADD of 256-record entries, one round trip in flight. */
@@ -214,13 +223,15 @@ async function rawRun(mock: MockProcess, prefix: string, n: number): Promise<Run
     } else lingerTimer ??= setTimeout(() => ((lingerTimer = undefined), cut(), send()), 2);
   });
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  const cpu = process.cpuUsage();
   await mock.play(n);
   await waitUntil(() => bins.count >= n);
   const seconds = (Date.now() - firstAt) / 1000;
+  const cpuMicros = cpuPerTrade(cpu, n);
   ws.close();
   clearTimeout(lingerTimer);
   redis.disconnect();
-  return { tradesPerSecond: n / seconds, p50: bins.percentile(0.5), p99: bins.percentile(0.99) };
+  return { tradesPerSecond: n / seconds, cpuMicros, p50: bins.percentile(0.5), p99: bins.percentile(0.99) };
 }
 
 async function deletePrefix(prefix: string): Promise<void> {
@@ -262,15 +273,26 @@ export async function main(args: string[]): Promise<void> {
     console.log(
       `\ningest bench: ${fmt(n)} trade frames per run, mock at max speed in another process, ${url.replace(/\/\/[^@]*@/, '//')}`,
     );
-    console.log('run       trades/s   p50 ms   p99 ms   (latency: frame send -> XADD ack)');
+    console.log('run       trades/s   p50 ms   p99 ms   cpu µs/trade   trades/s at one full core');
     for (const { name, result } of rows) {
-      console.log(
-        `${name.padEnd(8)} ${fmt(result.tradesPerSecond).padStart(9)} ${result.p50.toFixed(1).padStart(8)} ${result.p99.toFixed(1).padStart(8)}`,
-      );
+      const cells = [
+        fmt(result.tradesPerSecond).padStart(9),
+        result.p50.toFixed(1).padStart(8),
+        result.p99.toFixed(1).padStart(8),
+        result.cpuMicros.toFixed(2).padStart(14),
+        fmt(1e6 / result.cpuMicros).padStart(27),
+      ];
+      console.log(`${name.padEnd(8)} ${cells.join(' ')}`);
     }
+    console.log(
+      '(latency: frame send -> XADD ack; the mock, one Node process, caps the frame rate of both runs)',
+    );
     const tick = rows.filter((r) => r.name === 'tickline').map((r) => r.result.tradesPerSecond);
     const raw = rows.filter((r) => r.name === 'raw').map((r) => r.result.tradesPerSecond);
     const ratio = tick.reduce((a, b) => a + b, 0) / raw.reduce((a, b) => a + b, 0);
+    const cpuOf = (name: string) =>
+      rows.filter((r) => r.name === name).reduce((a, r) => a + r.result.cpuMicros, 0);
+    console.log(`CPU ratio raw / tickline per trade: ${(cpuOf('raw') / cpuOf('tickline')).toFixed(2)}`);
     console.log(
       `\nratio tickline / raw: ${ratio.toFixed(2)} (goal >= 0.7); goal >= 200,000 trades/s: ${Math.min(...tick) >= 200_000 ? 'met' : 'NOT met'}`,
     );
