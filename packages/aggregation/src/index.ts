@@ -40,4 +40,11 @@ export {
   type QualityRules,
   type ReferenceBar,
 } from './quality';
+export {
+  saleConditionUpdates,
+  UPDATES_ALL,
+  UPDATES_EXTREMES,
+  UPDATES_LAST,
+  UPDATES_VOLUME,
+} from './saleConditions';
 export { medianOf, NORM_WINDOW, RunningNorm, type NormState, type NormStats } from './runningNorm';

@@ -4,6 +4,7 @@ import { type TimeAggregatorState } from './aggregatorState';
 import { barGrid, specName, type TimeBarSpec } from './barGrid';
 import { type AggregationEvent, type AggregationStats } from './events';
 import { type ExternalEvidence, type QualityRules } from './quality';
+import { saleConditionUpdates, UPDATES_ALL } from './saleConditions';
 import { TimeLane, type LaneSettings } from './timeLane';
 import { TradeGate, type GateOptions } from './tradeGate';
 
@@ -23,6 +24,11 @@ export interface TimeBarAggregatorOptions extends GateOptions {
    * from a second source. Must be pure (same bar, same answer) for snapshots to replay exactly.
    */
   evidence?: (bar: Bar) => ExternalEvidence;
+  /**
+   * Apply the US consolidated tape's sale-condition rules to trades that carry `conditions` (which set
+   * open/high/low/close and which only add volume; docs/equity-conditions.md). Default true.
+   */
+  saleConditions?: boolean;
 }
 
 /**
@@ -34,10 +40,12 @@ export class TimeBarAggregator {
   private readonly gate: TradeGate;
   private lanes: TimeLane[];
   private readonly settings: LaneSettings;
+  private readonly saleConditions: boolean;
 
   constructor(options: TimeBarAggregatorOptions) {
     checkTimeframes(options.timeframes);
     this.gate = new TradeGate(options.venue, options.symbol, options);
+    this.saleConditions = options.saleConditions ?? true;
     this.settings = {
       venue: options.venue,
       symbol: options.symbol,
@@ -98,8 +106,14 @@ export class TimeBarAggregator {
       return out;
     }
     const watermark = gate.watermark;
+    const conditions = trade.conditions;
+    const updates =
+      conditions === undefined || !this.saleConditions
+        ? UPDATES_ALL
+        : saleConditionUpdates(conditions, trade.tape);
     for (const lane of this.lanes) {
-      lane.add(trade.price, trade.size, trade.ts, outOfOrder, out);
+      // A summary print (updates nothing) is accepted, so its id is known, but joins no bar.
+      if (updates !== 0) lane.add(trade.price, trade.size, trade.ts, outOfOrder, updates, out);
       if (watermark >= lane.nextFinalEnd) lane.finalize(watermark, this.gate.revisable, out);
     }
     return out;

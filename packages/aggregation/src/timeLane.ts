@@ -5,6 +5,7 @@ import { specName, type BarGrid, type TimeBarSpec } from './barGrid';
 import { type AggregationEvent } from './events';
 import { scoreBar, type ExternalEvidence, type QualityRules } from './quality';
 import { RunningNorm } from './runningNorm';
+import { UPDATES_ALL, UPDATES_EXTREMES, UPDATES_LAST, UPDATES_VOLUME } from './saleConditions';
 
 /** One interval's builder plus its place in the bar's life and its quality evidence. */
 class BarSlot extends BarBuilder {
@@ -70,12 +71,31 @@ export class TimeLane {
     return found;
   }
 
-  add(price: number, size: number, ts: number, outOfOrder: boolean, out: AggregationEvent[]): void {
+  /** Adds a trade; `updates` (UPDATES_* bits, from its sale conditions) says which figures it may set. */
+  add(
+    price: number,
+    size: number,
+    ts: number,
+    outOfOrder: boolean,
+    updates: number,
+    out: AggregationEvent[],
+  ): void {
     const slot = this.slot(ts);
     if (slot === undefined) return;
     if (slot.trades > 0 && ts - slot.lastTs > slot.maxGap) slot.maxGap = ts - slot.lastTs;
     if (outOfOrder) slot.outOfOrder++;
-    slot.add(price, size, ts);
+    if (updates === UPDATES_ALL) slot.add(price, size, ts);
+    else {
+      const extremes = (updates & UPDATES_EXTREMES) !== 0;
+      slot.addEligible(
+        price,
+        size,
+        ts,
+        extremes,
+        (updates & UPDATES_LAST) !== 0,
+        (updates & UPDATES_VOLUME) !== 0,
+      );
+    }
     if (slot.final) this.revise(slot, out);
   }
 
