@@ -106,7 +106,16 @@ type Rule = (bar: Bar, evidence: BarEvidence, rules: QualityRules) => QualityFla
  * same flags. The rules are documented in docs/quality.md.
  */
 export function scoreBar(bar: Bar, evidence: BarEvidence, rules: Partial<QualityRules> = {}): BarQuality {
-  const settings = { ...DEFAULT_QUALITY_RULES, ...rules };
+  return scoreWith(bar, evidence, qualityRules(rules));
+}
+
+/** The defaults with `overrides` applied. */
+export function qualityRules(overrides: Partial<QualityRules> = {}): QualityRules {
+  return { ...DEFAULT_QUALITY_RULES, ...overrides };
+}
+
+/** scoreBar with every rule setting given (the aggregator merges its options once, not per bar). */
+export function scoreWith(bar: Bar, evidence: BarEvidence, settings: QualityRules): BarQuality {
   const flags: QualityFlag[] = [];
   for (const rule of RULES) {
     const flag = rule(bar, evidence, settings);
@@ -129,10 +138,11 @@ const filled: Rule = (bar, evidence, rules) =>
     : undefined;
 
 const gap: Rule = (bar, evidence, rules) => {
+  if (evidence.gaps === undefined || evidence.gaps.length === 0) return undefined;
   const length = evidence.end - bar.start;
   let covered = 0;
   let edge = bar.start;
-  const sorted = [...(evidence.gaps ?? [])].sort((a, b) => a.from - b.from);
+  const sorted = [...evidence.gaps].sort((a, b) => a.from - b.from);
   for (const { from, to } of sorted) {
     const lo = Math.max(from, edge);
     const hi = Math.min(to, evidence.end);

@@ -17,22 +17,27 @@ export const NORM_WINDOW = 50;
 /**
  * The robust norm of one instrument's series (e.g. trades per 1m bar): median and MAD over the last
  * `window` values. A median ignores the very anomalies it is meant to detect, where a mean or an EWMA
- * would be dragged by them. Values are pushed once per final bar, so sorting 50 numbers then is cheap.
+ * would be dragged by them. The values are also kept sorted (one binary insert and one removal per
+ * value), so the median is a look-up and the MAD one merge of the deviations on either side of it.
  */
 export class RunningNorm {
-  private values: number[] = [];
+  private readonly values: number[] = [];
+  private readonly sorted: number[] = [];
+  private readonly deviations: number[] = [];
+  private cached: NormStats | undefined;
 
   constructor(readonly window = NORM_WINDOW) {}
 
   add(value: number): void {
     this.values.push(value);
-    if (this.values.length > this.window) this.values.shift();
+    this.sorted.splice(this.rank(value), 0, value);
+    if (this.values.length > this.window) this.sorted.splice(this.rank(this.values.shift()!) - 1, 1);
+    this.cached = undefined;
   }
 
   stats(): NormStats {
-    const median = medianOf(this.values);
-    const mad = medianOf(this.values.map((value) => Math.abs(value - median)));
-    return { samples: this.values.length, median, mad };
+    this.cached ??= this.compute();
+    return this.cached;
   }
 
   state(): NormState {
@@ -41,15 +46,56 @@ export class RunningNorm {
 
   static from(state: NormState, window = NORM_WINDOW): RunningNorm {
     const norm = new RunningNorm(window);
-    norm.values = state.values.slice(-window);
+    for (const value of state.values.slice(-window)) norm.add(value);
     return norm;
   }
+
+  private compute(): NormStats {
+    const sorted = this.sorted;
+    const n = sorted.length;
+    const median = medianOfSorted(sorted);
+    // Deviations below the median grow leftwards, those above grow rightwards: merge the two runs.
+    const deviations = this.deviations;
+    let below = this.rank(median) - 1;
+    while (below >= 0 && sorted[below] === median) below--;
+    let above = below + 1;
+    for (let k = 0; k < n; k++) {
+      const left = below >= 0 ? median - sorted[below]! : Infinity;
+      const right = above < n ? sorted[above]! - median : Infinity;
+      if (left <= right) {
+        deviations[k] = left;
+        below--;
+      } else {
+        deviations[k] = right;
+        above++;
+      }
+    }
+    deviations.length = n;
+    return { samples: n, median, mad: medianOfSorted(deviations) };
+  }
+
+  /** Index after every sorted value <= `value`. */
+  private rank(value: number): number {
+    const sorted = this.sorted;
+    let low = 0;
+    let high = sorted.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (sorted[mid]! <= value) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+}
+
+function medianOfSorted(sorted: readonly number[]): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const middle = n >> 1;
+  return n % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** The median of a list (NaN when empty); the list is not changed. */
 export function medianOf(values: readonly number[]): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return medianOfSorted([...values].sort((a, b) => a - b));
 }

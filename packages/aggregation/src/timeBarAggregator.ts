@@ -3,7 +3,7 @@ import { AggregationError } from './aggregationError';
 import { type TimeAggregatorState } from './aggregatorState';
 import { barGrid, specName, type TimeBarSpec } from './barGrid';
 import { type AggregationEvent, type AggregationStats } from './events';
-import { type ExternalEvidence, type QualityRules } from './quality';
+import { qualityRules, type ExternalEvidence, type QualityRules } from './quality';
 import { saleConditionUpdates, UPDATES_ALL } from './saleConditions';
 import { TimeLane, type LaneSettings } from './timeLane';
 import { TradeGate, type GateOptions } from './tradeGate';
@@ -51,7 +51,7 @@ export class TimeBarAggregator {
       symbol: options.symbol,
       source: options.source ?? 'live',
       fill: options.fill ?? false,
-      rules: options.qualityRules ?? {},
+      rules: qualityRules(options.qualityRules),
       evidence: options.evidence,
     };
     this.lanes = options.timeframes.map((spec) => new TimeLane(barGrid(spec), this.settings, spec));

@@ -3,7 +3,7 @@ import { builderState, copyBuilder, num, stored, type LaneState, type SlotState 
 import { BarBuilder, barFromBuilder } from './barBuilder';
 import { specName, type BarGrid, type TimeBarSpec } from './barGrid';
 import { type AggregationEvent } from './events';
-import { scoreBar, type ExternalEvidence, type QualityRules } from './quality';
+import { scoreWith, type BarEvidence, type ExternalEvidence, type QualityRules } from './quality';
 import { RunningNorm } from './runningNorm';
 import { UPDATES_ALL, UPDATES_EXTREMES, UPDATES_LAST, UPDATES_VOLUME } from './saleConditions';
 
@@ -34,8 +34,8 @@ export interface LaneSettings {
   symbol: string;
   source: string;
   fill: boolean;
-  /** Weights and thresholds of the quality rules (defaults in DEFAULT_QUALITY_RULES). */
-  rules: Partial<QualityRules>;
+  /** Weights and thresholds of the quality rules, defaults applied. */
+  rules: QualityRules;
   /** What the service knows about a bar (feed gaps, a second source); pure. */
   evidence: ((bar: Bar) => ExternalEvidence) | undefined;
 }
@@ -234,29 +234,28 @@ export class TimeLane {
   private toBar(slot: BarSlot): Bar {
     const bar = this.unscored(slot);
     if (!slot.final) return bar;
-    const external = this.settings.evidence?.(bar) ?? {};
-    bar.quality = scoreBar(
-      bar,
-      {
-        ...external,
-        end: slot.end,
-        tradeNorm: this.tradeNorm.stats(),
-        rangeNorm: this.rangeNorm.stats(),
-        ...this.previousClose(slot),
-        outOfOrder: slot.outOfOrder,
-        duplicates: slot.duplicates,
-        maxSilenceMs: slot.filled ? 0 : silence(slot),
-        filled: slot.filled,
-      },
-      this.settings.rules,
-    );
+    const external = this.settings.evidence?.(bar);
+    const evidence: BarEvidence = {
+      end: slot.end,
+      tradeNorm: this.tradeNorm.stats(),
+      rangeNorm: this.rangeNorm.stats(),
+      outOfOrder: slot.outOfOrder,
+      duplicates: slot.duplicates,
+      maxSilenceMs: slot.filled ? 0 : silence(slot),
+      filled: slot.filled,
+    };
+    const previousClose = this.previousClose(slot);
+    if (previousClose !== undefined) evidence.previousClose = previousClose;
+    if (external?.gaps !== undefined) evidence.gaps = external.gaps;
+    if (external?.reference !== undefined) evidence.reference = external.reference;
+    bar.quality = scoreWith(bar, evidence, this.settings.rules);
     return bar;
   }
 
-  private previousClose(slot: BarSlot): { previousClose?: number } {
+  private previousClose(slot: BarSlot): number | undefined {
     const index = this.insertionIndex(this.closed, slot.start - 1) - 1;
     const previous = this.closed[index];
-    return previous === undefined || previous === slot ? {} : { previousClose: previous.close };
+    return previous === undefined || previous === slot ? undefined : previous.close;
   }
 
   private unscored(slot: BarSlot): Bar {

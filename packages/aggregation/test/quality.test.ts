@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { QUALITY_FLAG_CODES, type Bar } from '@tickline/core';
 import {
   DEFAULT_QUALITY_RULES as R,
+  medianOf,
   RunningNorm,
   TimeBarAggregator,
   scoreBar,
@@ -223,5 +224,24 @@ describe('quality in the aggregator', () => {
     for (const v of [100, 1, 2, 3, 4, 5]) n.add(v);
     expect(n.stats()).toEqual({ samples: 5, median: 3, mad: 1 });
     expect(RunningNorm.from(n.state(), 5).stats()).toEqual(n.stats());
+  });
+});
+
+describe('RunningNorm against a sort', () => {
+  it('median and MAD equal the naive computation over the last window', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 30 }), { maxLength: 80 }),
+        fc.integer({ min: 1, max: 12 }),
+        (values, window) => {
+          const norm = new RunningNorm(window);
+          for (const v of values) norm.add(v);
+          const kept = values.slice(-window);
+          const median = medianOf(kept);
+          const mad = medianOf(kept.map((v) => Math.abs(v - median)));
+          expect(norm.stats()).toEqual({ samples: kept.length, median, mad });
+        },
+      ),
+    );
   });
 });
