@@ -1,6 +1,6 @@
 import { type Bar } from '@tickline/core';
 import { builderState, copyBuilder, num, stored, type LaneState, type SlotState } from './aggregatorState';
-import { BarBuilder, barFromBuilder } from './barBuilder';
+import { BarBuilder, barFromBuilder, ohlcv } from './barBuilder';
 import { specName, type BarGrid, type TimeBarSpec } from './barGrid';
 import { type AggregationEvent } from './events';
 import { scoreWith, type BarEvidence, type ExternalEvidence, type QualityRules } from './quality';
@@ -173,7 +173,7 @@ export class TimeLane {
     // The norms learn from each bar once, after it was scored against them, so an anomaly is judged
     // against the bars before it (a revision neither scores against itself nor teaches the norm).
     this.tradeNorm.add(slot.trades);
-    this.rangeNorm.add(Math.log(slot.high / slot.low));
+    this.rangeNorm.add(Math.log(bar.high / bar.low));
     this.closed.push(slot);
     this.covered = slot.end;
     out.push({ kind: 'final', bar });
@@ -195,7 +195,8 @@ export class TimeLane {
   }
 
   private fillRun(from: number, to: number, out: AggregationEvent[]): void {
-    const price = this.closed.at(-1)?.close;
+    const last = this.closed.at(-1);
+    const price = last === undefined ? undefined : ohlcv(last).close;
     if (price === undefined) return;
     for (let start = from; start < to; start = this.grid.nextStart(this.grid.endOf(start))) {
       const slot = new BarSlot(start, this.grid.endOf(start));
@@ -213,8 +214,9 @@ export class TimeLane {
     this.publishRevision(slot, out);
     let index = this.insertionIndex(this.closed, slot.start);
     for (let fill = this.closed[index]; fill?.filled === true; fill = this.closed[++index]) {
-      if (fill.close === slot.close) break;
-      fill.fillFlat(slot.close);
+      const close = ohlcv(slot).close;
+      if (fill.close === close) break;
+      fill.fillFlat(close);
       this.publishRevision(fill, out);
     }
   }
@@ -255,7 +257,7 @@ export class TimeLane {
   private previousClose(slot: BarSlot): number | undefined {
     const index = this.insertionIndex(this.closed, slot.start - 1) - 1;
     const previous = this.closed[index];
-    return previous === undefined || previous === slot ? undefined : previous.close;
+    return previous === undefined || previous === slot ? undefined : ohlcv(previous).close;
   }
 
   private unscored(slot: BarSlot): Bar {

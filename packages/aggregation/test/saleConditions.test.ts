@@ -112,3 +112,19 @@ describe('US equity sale conditions (consolidated tape)', () => {
     });
   });
 });
+
+describe('volume-only bars downstream', () => {
+  it('fill, revisions and the norms use the vwap prices of a bar without a last sale', () => {
+    const agg = new TimeBarAggregator({ venue: 'alpaca', symbol: 'AAPL', timeframes: ['1m'], fill: true });
+    const events = agg.pushAll([equity(0, 10, 1, 'a', ['I']), equity(1000, 20, 3, 'b', ['I'])]);
+    agg.pushAll([equity(120_000, 30, 1, 'c', ['@'])], events);
+    agg.flush(events);
+    const bars = barsOf(events).map((b) => [b.start - T0, b.close, b.trades]);
+    expect(bars).toEqual([
+      [0, 17.5, 2],
+      [60_000, 17.5, 0],
+      [120_000, 30, 1],
+    ]);
+    for (const bar of barsOf(events)) expect(Number.isFinite(bar.quality.score)).toBe(true);
+  });
+});
