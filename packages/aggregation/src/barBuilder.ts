@@ -22,7 +22,11 @@ export class BarBuilder {
   lastTs = -Infinity;
 
   add(price: number, size: number, ts: number): void {
-    this.addEligible(price, size, ts, true, true, true);
+    this.extremes(price);
+    this.last(price, ts);
+    this.volume += size;
+    this.notional += price * size;
+    this.trades++;
   }
 
   /**
@@ -37,24 +41,29 @@ export class BarBuilder {
     last: boolean,
     volume: boolean,
   ): void {
-    if (extremes) {
-      if (price > this.high) this.high = price;
-      if (price < this.low) this.low = price;
-    }
-    if (last) {
-      if (ts < this.firstTs) {
-        this.firstTs = ts;
-        this.open = price;
-      }
-      if (ts >= this.lastTs) {
-        this.lastTs = ts;
-        this.close = price;
-      }
-    }
+    if (extremes) this.extremes(price);
+    if (last) this.last(price, ts);
     if (volume) {
       this.volume += size;
       this.notional += price * size;
       this.trades++;
+    }
+  }
+
+  private extremes(price: number): void {
+    if (price > this.high) this.high = price;
+    if (price < this.low) this.low = price;
+  }
+
+  /** Open is the earliest trade (first to arrive among equal times), close the latest (last to arrive). */
+  private last(price: number, ts: number): void {
+    if (ts < this.firstTs) {
+      this.firstTs = ts;
+      this.open = price;
+    }
+    if (ts >= this.lastTs) {
+      this.lastTs = ts;
+      this.close = price;
     }
   }
 
