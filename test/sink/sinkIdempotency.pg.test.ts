@@ -1,4 +1,6 @@
+import { promises as fs } from 'node:fs';
 import { loadConfig } from '@tickline/config';
+import { queryBars, readCachedBars, yearFile } from '@tickline/storage';
 import { runCli, type CliDeps } from '@tickline/cli';
 import { createSinkService } from '@tickline/sink-service';
 import { startApp, type App } from '@tickline/runtime';
@@ -123,4 +125,25 @@ test('tickline cache verify and stats report a healthy cache', async () => {
   const stats = await cli(['cache', 'stats']);
   expect(stats.stdout).toContain('BTCUSDT 1m: 1 files, 3000 rows');
   expect(stats.stdout).toMatch(/total: 3 files, 5500 rows/);
+});
+
+test('tickline cache repair restores a truncated year file from the database', async () => {
+  const file = yearFile(cache.root, 'BTCUSDT', '1m', 2025);
+  const bytes = await fs.readFile(file);
+  await fs.writeFile(file, bytes.subarray(0, Math.floor(bytes.length / 2)));
+  const verify = await cli(['cache', 'verify']);
+  expect(verify.code).toBe(1);
+  expect(verify.stdout).toContain(`${file}: truncated`);
+  const repair = await cli(['cache', 'repair']);
+  expect(repair.code).toBe(0);
+  expect(repair.stdout).toMatch(/from database 3000, written 3000/);
+  expect((await cli(['cache', 'verify'])).code).toBe(0);
+  const query = {
+    venue: 'binance',
+    symbol: 'BTCUSDT',
+    timeframe: '1m',
+    from: 0,
+    to: Date.UTC(2030, 0, 1),
+  } as const;
+  expect(await readCachedBars(cache.root, query)).toEqual(await queryBars(schema.db, query));
 });
