@@ -5,10 +5,55 @@ export type BarsFormat = 'csv' | 'json';
 /** The CSV header of `tickline bars` (DESIGN.md "Command line"). */
 export const BARS_CSV_HEADER = 'start,open,high,low,close,volume,trades,vwap,quality';
 
-const iso = (ms: number) => new Date(ms).toISOString();
+const DAY_MS = 86_400_000;
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
 
+/**
+ * ISO-8601 UTC like Date#toISOString, with the date part computed once per day: toISOString for each of
+ * 525,600 rows took about as long as reading them.
+ */
+function isoFormatter(): (ms: number) => string {
+  let day = NaN;
+  let prefix = '';
+  return (ms) => {
+    const start = Math.floor(ms / DAY_MS) * DAY_MS;
+    if (start !== day) {
+      day = start;
+      prefix = new Date(start).toISOString().slice(0, 11);
+    }
+    const rest = ms - start;
+    const h = Math.floor(rest / 3_600_000);
+    const m = Math.floor((rest % 3_600_000) / 60_000);
+    const sec = Math.floor((rest % 60_000) / 1000);
+    return prefix + pad2(h) + ':' + pad2(m) + ':' + pad2(sec) + '.' + pad3(rest % 1000) + 'Z';
+  };
+}
+
+const iso = isoFormatter();
+
+// Plain concatenation into one growing chunk: half the time of template lines joined from arrays.
 function csvLine(bar: Bar): string {
-  return `${iso(bar.start)},${bar.open},${bar.high},${bar.low},${bar.close},${bar.volume},${bar.trades},${bar.vwap},${bar.quality.score}`;
+  return (
+    iso(bar.start) +
+    ',' +
+    bar.open +
+    ',' +
+    bar.high +
+    ',' +
+    bar.low +
+    ',' +
+    bar.close +
+    ',' +
+    bar.volume +
+    ',' +
+    bar.trades +
+    ',' +
+    bar.vwap +
+    ',' +
+    bar.quality.score +
+    '\n'
+  );
 }
 
 function jsonLine(bar: Bar): string {
@@ -34,23 +79,34 @@ function jsonLine(bar: Bar): string {
   });
 }
 
-const CHUNK = 20_000;
+const CHUNK = 16_384;
 
 /**
  * Writes bars as CSV (`quality` is the score) or as a JSON array with one bar per line, in chunks so a
  * year of 1m bars never becomes one giant string.
  */
 export function writeBars(bars: readonly Bar[], format: BarsFormat, write: (text: string) => void): void {
-  const line = format === 'csv' ? csvLine : jsonLine;
-  const separator = format === 'csv' ? '\n' : ',\n';
-  write(format === 'csv' ? `${BARS_CSV_HEADER}\n` : bars.length === 0 ? '[' : '[\n');
+  if (format === 'csv') {
+    let text = `${BARS_CSV_HEADER}\n`;
+    for (let i = 0; i < bars.length; i++) {
+      text += csvLine(bars[i]!);
+      if (i % CHUNK === CHUNK - 1) {
+        write(text);
+        text = '';
+      }
+    }
+    if (text !== '') write(text);
+    return;
+  }
+  write(bars.length === 0 ? '[' : '[\n');
   for (let i = 0; i < bars.length; i += CHUNK) {
     const last = i + CHUNK >= bars.length;
-    const text = bars
-      .slice(i, i + CHUNK)
-      .map(line)
-      .join(separator);
-    write(format === 'csv' ? `${text}\n` : `${text}${last ? '\n' : separator}`);
+    write(
+      bars
+        .slice(i, i + CHUNK)
+        .map(jsonLine)
+        .join(',\n') + (last ? '\n' : ',\n'),
+    );
   }
-  if (format === 'json') write(']\n');
+  write(']\n');
 }

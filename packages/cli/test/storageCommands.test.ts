@@ -1,4 +1,6 @@
 import { runCli, type CliDeps } from '@tickline/cli';
+import type { Bar } from '@tickline/core';
+import { writeBars } from '../src/barsOutput';
 import { parseTime } from '../src/storageCommands';
 
 async function cli(argv: string[], env: Record<string, string> = {}) {
@@ -54,4 +56,30 @@ test('--help lists the storage commands', async () => {
   expect(result.stdout()).toMatch(/db/);
   const bars = await cli(['bars', '--help']);
   expect(bars.stdout()).toMatch(/start,open,high,low,close,volume,trades,vwap,quality/);
+});
+
+test('bars output writes the same ISO times as Date#toISOString', () => {
+  const starts = [0, -1, 1735689599999, 1735689600000, Date.UTC(2024, 1, 29, 23, 59, 59, 7), 253402300799999];
+  let out = '';
+  const bar = {
+    open: 1,
+    high: 1,
+    low: 1,
+    close: 1,
+    volume: 0,
+    trades: 0,
+    vwap: 1,
+    quality: { score: 1, flags: [] },
+  };
+  writeBars(
+    starts.map((start) => ({ ...bar, start }) as unknown as Bar),
+    'csv',
+    (text) => (out += text),
+  );
+  const times = out
+    .trimEnd()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split(',')[0]);
+  expect(times).toEqual(starts.map((ms) => new Date(ms).toISOString()));
 });
