@@ -1,5 +1,5 @@
 import { runCli, type CliDeps } from '@tickline/cli';
-import type { Bar } from '@tickline/core';
+import { bar } from '../../storage/test/bars';
 import { writeBars } from '../src/barsOutput';
 import { parseTime } from '../src/storageCommands';
 
@@ -61,18 +61,8 @@ test('--help lists the storage commands', async () => {
 test('bars output writes the same ISO times as Date#toISOString', () => {
   const starts = [0, -1, 1735689599999, 1735689600000, Date.UTC(2024, 1, 29, 23, 59, 59, 7), 253402300799999];
   let out = '';
-  const bar = {
-    open: 1,
-    high: 1,
-    low: 1,
-    close: 1,
-    volume: 0,
-    trades: 0,
-    vwap: 1,
-    quality: { score: 1, flags: [] },
-  };
   writeBars(
-    starts.map((start) => ({ ...bar, start }) as unknown as Bar),
+    starts.map((start) => bar({ start })),
     'csv',
     (text) => (out += text),
   );
