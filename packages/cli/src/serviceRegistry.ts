@@ -1,9 +1,7 @@
 import type { ServiceDefinition } from '@tickline/runtime';
 // The CLI is the composition root (`tickline run all` builds every service in one process): the one
-// package allowed to import services, and only here.
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports
+// package allowed to import services, and only here (eslint.config.js exempts this file).
 import { ingestorService } from '@tickline/ingestor-service';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports
 import { createSinkService } from '@tickline/sink-service';
 import { CliError } from './cliError';
 
