@@ -20,3 +20,4 @@ export {
 export { configReference } from './reference';
 export { ConfigSchema, LOG_LEVELS, VENUE_NAMES, type ConfigInput, type LogLevel } from './schema';
 export { instrumentIdProblem, type VenueName } from './venues';
+export { redisConnectionSettings, type RedisConnectionSettings } from './redisConnection';

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import type { ConnectionOptions } from 'node:tls';
 import { createRedis, streamKeys, type RedisClient } from '@tickline/bus';
-import type { TicklineConfig } from '@tickline/config';
+import { redisConnectionSettings, type TicklineConfig } from '@tickline/config';
 import { defineService, type ServiceContext, type ServiceDefinition } from '@tickline/runtime';
 import type { LiveFeed } from '@tickline/venues';
 import { FEED_FACTORIES, symbolsByVenue, type FeedFactories } from './feedFactories';
@@ -17,21 +15,7 @@ export interface IngestorServiceOptions {
 
 /** The Redis client of the ingestor, from the shared config. */
 export function redisFromConfig(config: TicklineConfig, name: string): RedisClient {
-  const { url, username, password, tls, commandTimeoutMs, connectTimeoutMs } = config.redis;
-  return createRedis({
-    url,
-    username,
-    password,
-    tls: tls.enabled ? tlsOptions(tls) : false,
-    commandTimeoutMs,
-    connectTimeoutMs,
-    name,
-  });
-}
-
-function tlsOptions(tls: TicklineConfig['redis']['tls']): ConnectionOptions {
-  const ca = tls.caFile === undefined ? undefined : readFileSync(tls.caFile, 'utf8');
-  return { rejectUnauthorized: tls.rejectUnauthorized, servername: tls.servername, ca };
+  return createRedis({ ...redisConnectionSettings(config), name });
 }
 
 /** One feed per configured venue, from the factories; an instrument of a venue without one fails start-up. */

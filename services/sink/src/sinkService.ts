@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import type Redis from 'ioredis';
 import { createRedis, DeadLetterQueue, StreamConsumer, streamKeys } from '@tickline/bus';
 import { parseInstrumentId } from '@tickline/core';
-import type { TicklineConfig } from '@tickline/config';
+import { redisConnectionSettings } from '@tickline/config';
 import { defineService, type ServiceContext, type ServiceDefinition } from '@tickline/runtime';
 import { connectDatabase, type Database } from '@tickline/storage';
 import { BarBatcher } from './barBatcher';
@@ -10,26 +8,6 @@ import { barsOf } from './barRecords';
 import { resolveSinkOptions, type SinkOptions } from './sinkOptions';
 import { sinkMetrics } from './sinkMetrics';
 import { cacheStore, databaseStore, StoreWriter, type BarStore } from './storeWriter';
-
-function redisFromConfig(config: TicklineConfig): Redis {
-  const { url, username, password, tls, commandTimeoutMs, connectTimeoutMs } = config.redis;
-  const tlsOptions = tls.enabled
-    ? {
-        rejectUnauthorized: tls.rejectUnauthorized,
-        ...(tls.servername === undefined ? {} : { servername: tls.servername }),
-        ...(tls.caFile === undefined ? {} : { ca: readFileSync(tls.caFile) }),
-      }
-    : false;
-  return createRedis({
-    url,
-    username,
-    password,
-    tls: tlsOptions,
-    commandTimeoutMs,
-    connectTimeoutMs,
-    name: 'tickline-sink',
-  });
-}
 
 /**
  * The sink: one StreamConsumer per configured instrument over its bar streams (one hash tag each), their
@@ -43,7 +21,7 @@ export function createSinkService(options: SinkOptions = {}): ServiceDefinition 
     async start(context: ServiceContext) {
       const { config, logger, signal } = context;
       const settings = resolveSinkOptions(options, config.database.url !== undefined);
-      const redis = redisFromConfig(config);
+      const redis = createRedis({ ...redisConnectionSettings(config), name: 'tickline-sink' });
       const db: Database | undefined =
         settings.database && config.database.url !== undefined
           ? connectDatabase(config.database.url, {
