@@ -1,6 +1,6 @@
 import type { TicklineConfig } from '@tickline/config';
 import type { Venue } from '@tickline/core';
-import { BinanceFeed, type LiveFeed } from '@tickline/venues';
+import { AlpacaFeed, BinanceFeed, type LiveFeed } from '@tickline/venues';
 
 /** What a factory gets to build one venue's feed. */
 export interface FeedFactoryContext {
@@ -19,6 +19,15 @@ export type FeedFactories = Readonly<Partial<Record<Venue, FeedFactory>>>;
 export const FEED_FACTORIES: FeedFactories = {
   binance: ({ config, symbols, onError }) =>
     new BinanceFeed({ wsUrl: config.venues.binance.wsUrl, symbols, onError }),
+  alpaca: ({ config, symbols, onError }) => {
+    const { wsUrl, feed, apiKey, apiSecret } = config.venues.alpaca;
+    if (!apiKey || !apiSecret) {
+      throw new Error(
+        `alpaca instruments (${symbols.join(', ')}) need APCA_API_KEY_ID and APCA_API_SECRET_KEY in the environment`,
+      );
+    }
+    return new AlpacaFeed({ wsUrl, feed, symbols, keyId: apiKey, secretKey: apiSecret, onError });
+  },
 };
 
 /** `config.instruments` (`venue:SYMBOL`) grouped by venue, in configured order. */
