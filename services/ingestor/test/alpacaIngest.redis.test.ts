@@ -3,21 +3,14 @@ import { streamKeys } from '@tickline/bus';
 import { loadConfig } from '@tickline/config';
 import { redisTestContext, testRedisClient, waitFor, type RedisTestContext } from '@tickline/testkit';
 import { AlpacaMockServer, readAlpacaRecording } from '@tickline/venues';
-import { FEED_FACTORIES, Ingestor, type IngestMetrics } from '../src';
+import { FEED_FACTORIES, Ingestor } from '../src';
+import { noMetrics, quiet } from './support/silent';
 import { readRecords } from './support/streams';
 
 const SESSION = join(
   __dirname,
   '../../../packages/venues/data/alpaca/iex_AAPL_MSFT_2024-03-12T1330_to_1335_generated.jsonl.gz',
 );
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const noMetrics: IngestMetrics = {
-  trade: () => undefined,
-  reject: () => undefined,
-  reconnect: () => undefined,
-  gap: () => undefined,
-  latency: () => undefined,
-};
 
 /** The trades of the bundled session, per symbol, as the mock will send them. */
 async function sessionTradeIds(): Promise<Map<string, string[]>> {

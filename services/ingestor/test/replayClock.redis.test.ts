@@ -2,7 +2,8 @@ import { streamKeys } from '@tickline/bus';
 import { redisTestContext, testRedisClient, waitFor, type RedisTestContext } from '@tickline/testkit';
 import { BinanceFeed, BinanceMockServer, readBinanceRecording, type RecordedFrame } from '@tickline/venues';
 import { join } from 'node:path';
-import { Ingestor, type IngestClock, type IngestMetrics } from '../src';
+import { Ingestor, type IngestClock } from '../src';
+import { noMetrics, quiet } from './support/silent';
 import { readRecords } from './support/streams';
 
 const SESSION = join(
@@ -10,14 +11,6 @@ const SESSION = join(
   '../../../packages/venues/data/binance/spot_ETHUSDT_trade_frames_2024-08-08T2354_to_0005.jsonl.gz',
 );
 const SLICE = 3000;
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const noMetrics: IngestMetrics = {
-  trade: () => undefined,
-  reject: () => undefined,
-  reconnect: () => undefined,
-  gap: () => undefined,
-  latency: () => undefined,
-};
 
 async function* slice(frames: AsyncIterable<RecordedFrame>, count: number) {
   let n = 0;
