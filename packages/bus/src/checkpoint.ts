@@ -42,6 +42,12 @@ export interface CommitRequest {
   readonly outputs?: readonly OutputEntry[];
   /** Input entry ids to XACK (entries fully consumed up to `position`). */
   readonly ack?: readonly string[];
+  /**
+   * Allow `position` equal to `expected`: a commit that adds outputs without consuming input (the aggregator's
+   * end-of-replay flush). The compare-and-set still refuses it when the position moved, but it does not fence
+   * an instance holding the same position: use it only where one instance owns the stream (a replay).
+   */
+  readonly samePosition?: boolean;
 }
 
 export type CommitResult =
@@ -125,7 +131,8 @@ export class Checkpointer {
 
   async commit(request: CommitRequest): Promise<CommitResult> {
     const { expected, position } = request;
-    if (expected && compareRecordPositions(position, expected) <= 0) {
+    const order = expected ? compareRecordPositions(position, expected) : 1;
+    if (expected && (order < 0 || (order === 0 && request.samePosition !== true))) {
       throw new Error(
         `checkpoint position ${formatPosition(position)} does not advance ${formatPosition(expected)}`,
       );

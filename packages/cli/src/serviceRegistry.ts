@@ -1,6 +1,7 @@
 import type { ServiceDefinition } from '@tickline/runtime';
 // The CLI is the composition root (`tickline run all` builds every service in one process): the one
 // package allowed to import services, and only here (eslint.config.js exempts this file).
+import { createAggregatorService } from '@tickline/aggregator-service';
 import { ingestorService } from '@tickline/ingestor-service';
 import { createSinkService } from '@tickline/sink-service';
 import { CliError } from './cliError';
@@ -17,11 +18,15 @@ export interface ServiceEntry {
 export type ServiceRegistry = Readonly<Record<string, ServiceEntry>>;
 
 /**
- * Every service `tickline run` knows. The aggregator, backfill, fundamentals and gateway
+ * Every service `tickline run` knows. The backfill, fundamentals and gateway
  * services register here as they are written.
  */
 export const serviceRegistry: ServiceRegistry = {
   ingestor: { summary: 'venue feeds to tick, quote, gap and DLQ streams', create: () => ingestorService },
+  aggregator: {
+    summary: 'tick streams to bar streams (state, position and bars committed atomically)',
+    create: () => createAggregatorService(),
+  },
   sink: { summary: 'bar streams to PostgreSQL and the file cache', create: () => createSinkService() },
 };
 

@@ -1,0 +1,42 @@
+import { hostname } from 'node:os';
+import type { Timeframe } from '@tickline/core';
+
+/** Options of the aggregator service; every field has a default, so `tickline run aggregator` needs none. */
+export interface AggregatorOptions {
+  /** Timeframes built for every configured instrument. Default 1m 5m 15m 1h 4h 1d. */
+  readonly timeframes?: readonly Timeframe[];
+  /**
+   * Replay mode: time moves on the trades' event times only (no wall-clock timer), and every open bar is
+   * flushed (published final) when the service stops. Default false.
+   */
+  readonly replay?: boolean;
+  /** Publish partial (not yet final) bars too, once per batch per open bar. Default false. */
+  readonly partials?: boolean;
+  /** Allowed lateness (ms) of the aggregator's watermark. Default 2000. */
+  readonly allowedLatenessMs?: number;
+  /** Revision window (ms). Default one hour. */
+  readonly revisionWindowMs?: number;
+  /** Consumer group on the tick streams, also the checkpoint's name. Default `aggregator`. */
+  readonly group?: string;
+  /** This process's consumer name in the group. Default `aggregator@<hostname>`. */
+  readonly consumer?: string;
+  /** Bar records packed into one output entry at most. Default 256. */
+  readonly maxBarsPerEntry?: number;
+}
+
+export const DEFAULT_AGGREGATOR_TIMEFRAMES: readonly Timeframe[] = ['1m', '5m', '15m', '1h', '4h', '1d'];
+
+export function resolveAggregatorOptions(options: AggregatorOptions) {
+  return {
+    timeframes: options.timeframes ?? DEFAULT_AGGREGATOR_TIMEFRAMES,
+    replay: options.replay ?? false,
+    partials: options.partials ?? false,
+    allowedLatenessMs: options.allowedLatenessMs ?? 2000,
+    revisionWindowMs: options.revisionWindowMs ?? 3_600_000,
+    group: options.group ?? 'aggregator',
+    consumer: options.consumer ?? `aggregator@${hostname()}`,
+    maxBarsPerEntry: options.maxBarsPerEntry ?? 256,
+  };
+}
+
+export type ResolvedAggregatorOptions = ReturnType<typeof resolveAggregatorOptions>;

@@ -1,0 +1,9 @@
+// @tickline/aggregator-service: tick streams to bar streams, exactly once.
+export { createAggregatorService, aggregatorStateCodec } from './aggregatorService';
+export {
+  DEFAULT_AGGREGATOR_TIMEFRAMES,
+  resolveAggregatorOptions,
+  type AggregatorOptions,
+} from './aggregatorOptions';
+export { batchOutputs, type BatchOutputs } from './barOutputs';
+export { aggregatorMetrics, type AggregatorMetrics } from './aggregatorMetrics';
