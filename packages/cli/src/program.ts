@@ -9,7 +9,8 @@ import {
 import type { ServiceDefinition } from '@tickline/runtime';
 import { Command } from 'commander';
 import { CliError } from './cliError';
-import { resolveServices, type ServiceRegistry } from './serviceRegistry';
+import { runDemo, type DemoServices } from './demo';
+import { demoServices, resolveServices, type ServiceRegistry } from './serviceRegistry';
 import { addVenueCommands } from './venueCommands';
 import { addStorageCommands } from './storageCommands';
 
@@ -21,6 +22,8 @@ export interface CliDeps {
   readonly stderr: (text: string) => void;
   /** Runs services until the process stops (`runServices` from @tickline/runtime). */
   readonly runServices: (services: readonly ServiceDefinition[], config: TicklineConfig) => Promise<unknown>;
+  /** The services `tickline demo` runs; default the real ones. */
+  readonly demoServices?: DemoServices;
 }
 
 function environmentHelp(): string {
@@ -97,10 +100,30 @@ export function createProgram(deps: CliDeps): Command {
 
   program
     .command('demo')
-    .description('replay the bundled sessions through the whole pipeline and print the dashboard URL')
-    .option('--speed <n|max>', 'replay speed: a multiple of real time, or max')
-    .action(() => {
-      throw new CliError('the demo is not yet available: it arrives with the replay and gateway work', 2);
+    .description('replay the bundled Binance sessions through ingestor, aggregator and sink; print a summary')
+    .option('--speed <n|max>', 'replay speed: a multiple of real time, or max', 'max')
+    .option('--limit <frames>', 'replay only the first frames of each session')
+    .action(async (opts: { speed: string; limit?: string }) => {
+      const speed = opts.speed === 'max' ? 'max' : Number(opts.speed);
+      if (speed !== 'max' && !(Number.isFinite(speed) && speed > 0)) {
+        throw new CliError(`--speed must be a positive number or max, got '${opts.speed}'`, 2);
+      }
+      const limit = opts.limit === undefined ? undefined : Number(opts.limit);
+      if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
+        throw new CliError(`--limit must be a positive integer, got '${opts.limit}'`, 2);
+      }
+      await runDemo({
+        speed,
+        ...(limit === undefined ? {} : { limit }),
+        env: deps.env,
+        services: deps.demoServices ?? demoServices,
+        stdout: deps.stdout,
+        loadConfig: (overrides) =>
+          loadConfig({
+            file: program.opts<{ config?: string }>().config,
+            env: { ...deps.env, ...overrides },
+          }),
+      });
     });
 
   return program;

@@ -2,9 +2,10 @@ import type { ServiceDefinition } from '@tickline/runtime';
 // The CLI is the composition root (`tickline run all` builds every service in one process): the one
 // package allowed to import services, and only here (eslint.config.js exempts this file).
 import { createAggregatorService } from '@tickline/aggregator-service';
-import { ingestorService } from '@tickline/ingestor-service';
+import { createIngestorService, ingestorService } from '@tickline/ingestor-service';
 import { createSinkService } from '@tickline/sink-service';
 import { CliError } from './cliError';
+import type { DemoServices } from './demo';
 
 /** One runnable service. */
 export interface ServiceEntry {
@@ -28,6 +29,13 @@ export const serviceRegistry: ServiceRegistry = {
     create: () => createAggregatorService(),
   },
   sink: { summary: 'bar streams to PostgreSQL and the file cache', create: () => createSinkService() },
+};
+
+/** What `tickline demo` runs: the ingestor on event time, the aggregator in replay mode, the sink. */
+export const demoServices: DemoServices = {
+  ingestor: () => createIngestorService({ clock: 'event' }),
+  aggregator: () => createAggregatorService({ replay: true }),
+  sink: () => createSinkService(),
 };
 
 /** The definitions for `tickline run <names...>`, in the order given; `all` means every one. */

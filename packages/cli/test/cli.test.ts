@@ -110,9 +110,15 @@ describe('tickline config', () => {
 });
 
 describe('tickline', () => {
-  it('demo is not available yet and exits 2', async () => {
-    const result = await cli(['demo', '--speed', 'max']);
-    expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining('demo is not yet available') });
+  it('demo refuses a bad --speed or --limit with exit 2', async () => {
+    expect(await cli(['demo', '--speed', 'fast'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("--speed must be a positive number or max, got 'fast'"),
+    });
+    expect(await cli(['demo', '--limit', '0'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--limit must be a positive integer'),
+    });
   });
 
   it('documents every command in --help', async () => {
