@@ -1,15 +1,8 @@
 import { join } from 'node:path';
 import type { Bar, Timeframe } from '@tickline/core';
 import { queryBars, readCachedBars, verifyCache } from '@tickline/storage';
-import {
-  redisTestContext,
-  redisUrl,
-  spawnTs,
-  waitFor,
-  type RedisTestContext,
-  type TsChild,
-} from '@tickline/testkit';
-import { barSeries, INSTRUMENTS, ownSchema, publishBars, tempCache } from './sinkHarness';
+import { redisUrl, spawnTs, waitFor, type TsChild } from '@tickline/testkit';
+import { barSeries, INSTRUMENTS, publishBars, useSinkStores } from './sinkHarness';
 
 // The sink as a real process (`tickline run sink`), killed with SIGKILL five times while 50,000 bars
 // flow (the issue's 500,000 scaled to stay well under a minute); afterwards both stores hold every bar
@@ -24,27 +17,15 @@ const SERIES: [string, Timeframe, number][] = [
   ['ETHUSDT', '5m', 5_000],
 ];
 
-let ctx: RedisTestContext;
-let schema: Awaited<ReturnType<typeof ownSchema>>;
-let cache: ReturnType<typeof tempCache>;
-beforeAll(async () => {
-  ctx = redisTestContext('tlsinkcrash');
-  schema = await ownSchema();
-  cache = tempCache();
-});
-afterAll(async () => {
-  await ctx.cleanup();
-  await schema.drop();
-  cache.remove();
-});
+const stores = useSinkStores('tlsinkcrash');
 
 function startSink(): TsChild {
   return spawnTs(MAIN, ['run', 'sink'], {
     REDIS_URL: redisUrl(),
-    DATABASE_URL: schema.url,
-    TICKLINE_PREFIX: ctx.prefix,
+    DATABASE_URL: stores.schema.url,
+    TICKLINE_PREFIX: stores.ctx.prefix,
     TICKLINE_INSTRUMENTS: INSTRUMENTS.join(','),
-    TICKLINE_CACHE_DIR: cache.root,
+    TICKLINE_CACHE_DIR: stores.cache.root,
     TICKLINE_METRICS_PORT: '0',
     TICKLINE_LOG_LEVEL: 'warn',
   });
@@ -58,7 +39,7 @@ async function publishPart(series: Bar[][], part: number, parts: number): Promis
     if (round % parts !== part) continue;
     for (const bars of series) {
       const slice = bars.slice(round * chunk, (round + 1) * chunk);
-      if (slice.length > 0) await publishBars(ctx.redis, ctx.prefix, slice, chunk);
+      if (slice.length > 0) await publishBars(stores.ctx.redis, stores.ctx.prefix, slice, chunk);
     }
     await new Promise((resolve) => setTimeout(resolve, 30));
   }
@@ -67,9 +48,9 @@ async function publishPart(series: Bar[][], part: number, parts: number): Promis
 async function entriesRead(): Promise<number> {
   let total = 0;
   for (const [symbol, tf] of SERIES) {
-    const key = `${ctx.prefix}:bars:{binance:${symbol}}:${tf}`;
+    const key = `${stores.ctx.prefix}:bars:{binance:${symbol}}:${tf}`;
     // No stream and no group before the first sink started.
-    const groups = (await ctx.redis.xinfo('GROUPS', key).catch(() => [])) as unknown[][];
+    const groups = (await stores.ctx.redis.xinfo('GROUPS', key).catch(() => [])) as unknown[][];
     const group = groups[0] ?? [];
     total += Number(group[group.indexOf('entries-read') + 1] ?? 0);
   }
@@ -79,9 +60,10 @@ async function entriesRead(): Promise<number> {
 async function pendingCount(): Promise<number> {
   let total = 0;
   for (const [symbol, tf] of SERIES) {
-    const [count] = (await ctx.redis.xpending(`${ctx.prefix}:bars:{binance:${symbol}}:${tf}`, 'sink')) as [
-      number,
-    ];
+    const [count] = (await stores.ctx.redis.xpending(
+      `${stores.ctx.prefix}:bars:{binance:${symbol}}:${tf}`,
+      'sink',
+    )) as [number];
     total += count;
   }
   return total;
@@ -89,8 +71,8 @@ async function pendingCount(): Promise<number> {
 
 async function drained(): Promise<boolean> {
   for (const [symbol, tf] of SERIES) {
-    const key = `${ctx.prefix}:bars:{binance:${symbol}}:${tf}`;
-    const groups = (await ctx.redis.xinfo('GROUPS', key)) as unknown[][];
+    const key = `${stores.ctx.prefix}:bars:{binance:${symbol}}:${tf}`;
+    const groups = (await stores.ctx.redis.xinfo('GROUPS', key)) as unknown[][];
     const group = groups[0] ?? [];
     const field = (name: string) => group[group.indexOf(name) + 1];
     if (field('pending') !== 0 || field('lag') !== 0) return false;
@@ -129,12 +111,12 @@ test('SIGKILLed five times mid-batch, the sink leaves every bar exactly once in 
 
   for (const [i, [symbol, timeframe]] of SERIES.entries()) {
     const query = { venue: 'binance', symbol, timeframe, from: 0, to: Date.UTC(2030, 0, 1) } as const;
-    expect(await queryBars(schema.db, query)).toEqual(series[i]);
-    expect(await readCachedBars(cache.root, query)).toEqual(series[i]);
+    expect(await queryBars(stores.schema.db, query)).toEqual(series[i]);
+    expect(await readCachedBars(stores.cache.root, query)).toEqual(series[i]);
   }
-  const report = await verifyCache(cache.root);
+  const report = await verifyCache(stores.cache.root);
   const problems = report.bad.flatMap((f) => f.problems).filter((p) => p.code !== 'stray_temp_file');
   expect(problems).toEqual([]);
-  expect(await ctx.redis.xlen(`${ctx.prefix}:dlq:sink`)).toBe(0);
+  expect(await stores.ctx.redis.xlen(`${stores.ctx.prefix}:dlq:sink`)).toBe(0);
   expect(killedWithBatchInFlight).toBeGreaterThanOrEqual(3); // most kills hit a batch between read and ack
 });

@@ -6,6 +6,7 @@ import type Redis from 'ioredis';
 import { ENTRY_SCHEMA_VERSION, msgpackCodec, streamKeys } from '@tickline/bus';
 import type { Bar, Timeframe } from '@tickline/core';
 import { connectDatabase, migrate, type Database } from '@tickline/storage';
+import { redisTestContext, type RedisTestContext } from '@tickline/testkit';
 import { series } from '../../packages/storage/test/bars';
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -81,4 +82,29 @@ export async function cacheFiles(root: string): Promise<Record<string, string>> 
     files[file.slice(root.length)] = (await fs.readFile(file)).toString('base64');
   }
   return files;
+}
+
+export interface SinkTestStores {
+  readonly ctx: RedisTestContext;
+  readonly schema: Awaited<ReturnType<typeof ownSchema>>;
+  readonly cache: ReturnType<typeof tempCache>;
+}
+
+/**
+ * The Redis prefix, PostgreSQL schema and cache directory of one test file: made before its tests,
+ * removed after them. Read the fields inside tests (they are set in beforeAll).
+ */
+export function useSinkStores(label: string): SinkTestStores {
+  const stores = {} as { -readonly [K in keyof SinkTestStores]: SinkTestStores[K] };
+  beforeAll(async () => {
+    stores.ctx = redisTestContext(label);
+    stores.schema = await ownSchema();
+    stores.cache = tempCache();
+  });
+  afterAll(async () => {
+    await stores.ctx.cleanup();
+    await stores.schema.drop();
+    stores.cache.remove();
+  });
+  return stores;
 }

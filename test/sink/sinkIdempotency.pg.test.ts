@@ -4,39 +4,18 @@ import { queryBars, readCachedBars, yearFile } from '@tickline/storage';
 import { runCli, type CliDeps } from '@tickline/cli';
 import { createSinkService } from '@tickline/sink-service';
 import { startApp, type App } from '@tickline/runtime';
-import { redisTestContext, waitFor, type RedisTestContext } from '@tickline/testkit';
-import {
-  allRows,
-  barSeries,
-  cacheFiles,
-  INSTRUMENTS,
-  ownSchema,
-  publishBars,
-  T0,
-  tempCache,
-} from './sinkHarness';
+import { waitFor } from '@tickline/testkit';
+import { allRows, barSeries, cacheFiles, INSTRUMENTS, publishBars, T0, useSinkStores } from './sinkHarness';
 
-let ctx: RedisTestContext;
-let schema: Awaited<ReturnType<typeof ownSchema>>;
-let cache: ReturnType<typeof tempCache>;
-beforeAll(async () => {
-  ctx = redisTestContext('tlsink');
-  schema = await ownSchema();
-  cache = tempCache();
-});
-afterAll(async () => {
-  await ctx.cleanup();
-  await schema.drop();
-  cache.remove();
-});
+const stores = useSinkStores('tlsink');
 
 const env = () => ({
   TICKLINE_METRICS_PORT: '0',
   TICKLINE_LOG_LEVEL: 'warn',
-  TICKLINE_PREFIX: ctx.prefix,
+  TICKLINE_PREFIX: stores.ctx.prefix,
   TICKLINE_INSTRUMENTS: INSTRUMENTS.join(','),
-  TICKLINE_CACHE_DIR: cache.root,
-  DATABASE_URL: schema.url,
+  TICKLINE_CACHE_DIR: stores.cache.root,
+  DATABASE_URL: stores.schema.url,
 });
 
 const input = [
@@ -53,9 +32,10 @@ async function sinkUntil(rows: number): Promise<App> {
   });
   await waitFor(
     async () =>
-      (await schema.db.one<{ n: number }>('SELECT count(*)::int AS n FROM bars_minutes')).n +
-        (await schema.db.one<{ n: number }>('SELECT count(*)::int AS n FROM bars_hours')).n >=
-        rows && (await ctx.redis.xpending(`${ctx.prefix}:bars:{binance:BTCUSDT}:1m`, 'sink'))[0] === 0,
+      (await stores.schema.db.one<{ n: number }>('SELECT count(*)::int AS n FROM bars_minutes')).n +
+        (await stores.schema.db.one<{ n: number }>('SELECT count(*)::int AS n FROM bars_hours')).n >=
+        rows &&
+      (await stores.ctx.redis.xpending(`${stores.ctx.prefix}:bars:{binance:BTCUSDT}:1m`, 'sink'))[0] === 0,
     { timeoutMs: 20000 },
   );
   return app;
@@ -75,28 +55,34 @@ async function cli(argv: string[]) {
 }
 
 test('the same bar stream sunk twice leaves exactly the same rows and files', async () => {
-  await publishBars(ctx.redis, ctx.prefix, input);
+  await publishBars(stores.ctx.redis, stores.ctx.prefix, input);
   let app = await sinkUntil(input.length);
-  await waitFor(async () => Object.keys(await cacheFiles(cache.root)).length >= 6, { timeoutMs: 10000 });
+  await waitFor(async () => Object.keys(await cacheFiles(stores.cache.root)).length >= 6, {
+    timeoutMs: 10000,
+  });
   await app.close();
-  const rows = await allRows(schema.db);
-  const files = await cacheFiles(cache.root);
+  const rows = await allRows(stores.schema.db);
+  const files = await cacheFiles(stores.cache.root);
   expect(rows).toHaveLength(input.length);
 
-  await publishBars(ctx.redis, ctx.prefix, input); // the whole stream again, as new entries
+  await publishBars(stores.ctx.redis, stores.ctx.prefix, input); // the whole stream again, as new entries
   app = await sinkUntil(input.length);
   await waitFor(
-    async () => (await ctx.redis.xpending(`${ctx.prefix}:bars:{binance:ETHUSDT}:1h`, 'sink'))[0] === 0,
+    async () =>
+      (await stores.ctx.redis.xpending(`${stores.ctx.prefix}:bars:{binance:ETHUSDT}:1h`, 'sink'))[0] === 0,
   );
-  const lengths = await ctx.redis.xlen(`${ctx.prefix}:bars:{binance:BTCUSDT}:1m`);
+  const lengths = await stores.ctx.redis.xlen(`${stores.ctx.prefix}:bars:{binance:BTCUSDT}:1m`);
   await waitFor(async () => {
-    const info = (await ctx.redis.xinfo('GROUPS', `${ctx.prefix}:bars:{binance:BTCUSDT}:1m`)) as unknown[][];
+    const info = (await stores.ctx.redis.xinfo(
+      'GROUPS',
+      `${stores.ctx.prefix}:bars:{binance:BTCUSDT}:1m`,
+    )) as unknown[][];
     return info[0]?.[info[0].indexOf('entries-read') + 1] === lengths;
   });
   await app.close();
-  expect(await allRows(schema.db)).toEqual(rows);
-  expect(await cacheFiles(cache.root)).toEqual(files);
-  expect(await ctx.redis.xlen(`${ctx.prefix}:dlq:sink`)).toBe(0);
+  expect(await allRows(stores.schema.db)).toEqual(rows);
+  expect(await cacheFiles(stores.cache.root)).toEqual(files);
+  expect(await stores.ctx.redis.xlen(`${stores.ctx.prefix}:dlq:sink`)).toBe(0);
 });
 
 test('tickline bars prints the same CSV and JSON from the database and from the cache', async () => {
@@ -128,7 +114,7 @@ test('tickline cache verify and stats report a healthy cache', async () => {
 });
 
 test('tickline cache repair restores a truncated year file from the database', async () => {
-  const file = yearFile(cache.root, 'BTCUSDT', '1m', 2025);
+  const file = yearFile(stores.cache.root, 'BTCUSDT', '1m', 2025);
   const bytes = await fs.readFile(file);
   await fs.writeFile(file, bytes.subarray(0, Math.floor(bytes.length / 2)));
   const verify = await cli(['cache', 'verify']);
@@ -145,5 +131,5 @@ test('tickline cache repair restores a truncated year file from the database', a
     from: 0,
     to: Date.UTC(2030, 0, 1),
   } as const;
-  expect(await readCachedBars(cache.root, query)).toEqual(await queryBars(schema.db, query));
+  expect(await readCachedBars(stores.cache.root, query)).toEqual(await queryBars(stores.schema.db, query));
 });

@@ -3,43 +3,31 @@ import { decodeAny, streamKeys } from '@tickline/bus';
 import { startApp } from '@tickline/runtime';
 import { createSinkService } from '@tickline/sink-service';
 import { queryBars } from '@tickline/storage';
-import { redisTestContext, waitFor, type RedisTestContext } from '@tickline/testkit';
-import { barSeries, INSTRUMENTS, ownSchema, publishBars, tempCache } from './sinkHarness';
+import { waitFor } from '@tickline/testkit';
+import { barSeries, INSTRUMENTS, publishBars, useSinkStores } from './sinkHarness';
 
-let ctx: RedisTestContext;
-let schema: Awaited<ReturnType<typeof ownSchema>>;
-let cache: ReturnType<typeof tempCache>;
-beforeAll(async () => {
-  ctx = redisTestContext('tlsinkpoison');
-  schema = await ownSchema();
-  cache = tempCache();
-});
-afterAll(async () => {
-  await ctx.cleanup();
-  await schema.drop();
-  cache.remove();
-});
+const stores = useSinkStores('tlsinkpoison');
 
 test('an invalid bar goes to tl:dlq:sink with its entry; the valid bars around it are written', async () => {
   const bars = barSeries('BTCUSDT', '1m', 30);
   const poisoned = bars.map((bar, i) => (i === 12 ? { ...bar, high: -1 } : bar));
-  await publishBars(ctx.redis, ctx.prefix, poisoned, 10);
+  await publishBars(stores.ctx.redis, stores.ctx.prefix, poisoned, 10);
   const app = await startApp({
     services: [createSinkService({ timeframes: ['1m'], consumer: 'poison-sink' })],
     config: loadConfig({
       env: {
         TICKLINE_METRICS_PORT: '0',
         TICKLINE_LOG_LEVEL: 'silent',
-        TICKLINE_PREFIX: ctx.prefix,
+        TICKLINE_PREFIX: stores.ctx.prefix,
         TICKLINE_INSTRUMENTS: INSTRUMENTS.join(','),
-        TICKLINE_CACHE_DIR: cache.root,
-        DATABASE_URL: schema.url,
+        TICKLINE_CACHE_DIR: stores.cache.root,
+        DATABASE_URL: stores.schema.url,
       },
     }),
   });
   try {
-    const dlq = streamKeys(ctx.prefix).dlq('sink');
-    await waitFor(async () => (await ctx.redis.xlen(dlq)) === 1);
+    const dlq = streamKeys(stores.ctx.prefix).dlq('sink');
+    await waitFor(async () => (await stores.ctx.redis.xlen(dlq)) === 1);
     const query = {
       venue: 'binance',
       symbol: 'BTCUSDT',
@@ -47,11 +35,11 @@ test('an invalid bar goes to tl:dlq:sink with its entry; the valid bars around i
       from: 0,
       to: Date.UTC(2030, 0, 1),
     } as const;
-    await waitFor(async () => (await queryBars(schema.db, query)).length === 29);
-    expect((await queryBars(schema.db, query)).map((b) => b.start)).toEqual(
+    await waitFor(async () => (await queryBars(stores.schema.db, query)).length === 29);
+    expect((await queryBars(stores.schema.db, query)).map((b) => b.start)).toEqual(
       bars.filter((_, i) => i !== 12).map((b) => b.start),
     );
-    const [[, fields]] = (await ctx.redis.xrangeBuffer(dlq, '-', '+')) as [[Buffer, Buffer[]]];
+    const [[, fields]] = (await stores.ctx.redis.xrangeBuffer(dlq, '-', '+')) as [[Buffer, Buffer[]]];
     const letter = new Map<string, Buffer>();
     for (let i = 0; i < fields.length; i += 2) letter.set(fields[i]!.toString(), fields[i + 1]!);
     expect(letter.get('reason')!.toString()).toMatch(/invalid bar: record 2: high/);
