@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type Redis from 'ioredis';
 import { TimeBarAggregator, type AggregationEvent } from '@tickline/aggregation';
-import { decodeAny, recordsOf, StreamPublisher, streamKeys } from '@tickline/bus';
+import { readStreamRecords, StreamPublisher, streamKeys } from '@tickline/bus';
 import type { Bar, InstrumentRef, Trade } from '@tickline/core';
 import {
   redisTestContext,
@@ -112,17 +112,6 @@ async function groupField(key: string, name: string): Promise<number> {
   return Number(group[group.indexOf(name) + 1] ?? 0);
 }
 
-async function readBars(key: string): Promise<Bar[]> {
-  const rows = await redis.xrangeBuffer(key, '-', '+');
-  const bars: Bar[] = [];
-  for (const [, fields] of rows) {
-    const at = fields.findIndex((f) => f.toString() === 'd');
-    const payload = fields[at + 1];
-    if (payload) bars.push(...(recordsOf(decodeAny(payload)) as Bar[]));
-  }
-  return bars;
-}
-
 test('SIGKILLed five times mid-batch, the aggregator publishes exactly the uninterrupted final bars, once each', async () => {
   const keys = streamKeys(ctx.prefix);
   const ticks = INSTRUMENTS.map((i) => keys.ticks(i));
@@ -207,7 +196,7 @@ test('SIGKILLed five times mid-batch, the aggregator publishes exactly the unint
       const expected = events.flatMap((e) =>
         (e.kind === 'final' || e.kind === 'revision') && e.bar.timeframe === timeframe ? [e.bar] : [],
       );
-      const published = await readBars(keys.bars(instrument, timeframe));
+      const published = await readStreamRecords<Bar>(redis, keys.bars(instrument, timeframe));
       expect(expected.length).toBeGreaterThan(0);
       expect(published).toEqual(expected);
       const ids = published.map((b) => `${timeframe}/${b.start}/${b.revision}`);

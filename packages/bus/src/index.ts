@@ -14,3 +14,4 @@ export * from './publisher';
 export * from './publisherBatch';
 export * from './trimPolicy';
 export * from './trimStream';
+export * from './readStream';

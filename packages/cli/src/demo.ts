@@ -1,4 +1,4 @@
-import { createRedis, decodeAny, recordsOf, streamKeys, type RedisClient } from '@tickline/bus';
+import { createRedis, readStreamRecords, streamKeys, type RedisClient } from '@tickline/bus';
 import { redisConnectionSettings, type TicklineConfig } from '@tickline/config';
 import { parseInstrumentId, type Bar } from '@tickline/core';
 import { createLogger, startApp, type App, type ServiceDefinition } from '@tickline/runtime';
@@ -109,16 +109,6 @@ async function until(condition: () => Promise<boolean>, what: string, timeoutMs 
   }
 }
 
-async function readBars(redis: RedisClient, key: string): Promise<Bar[]> {
-  const bars: Bar[] = [];
-  for (const [, fields] of await redis.xrangeBuffer(key, '-', '+')) {
-    const at = fields.findIndex((f) => f.toString() === 'd');
-    const payload = fields[at + 1];
-    if (payload) bars.push(...(recordsOf(decodeAny(payload)) as Bar[]));
-  }
-  return bars;
-}
-
 function band(score: number): string {
   if (score >= 0.95) return '>=0.95';
   if (score >= 0.8) return '0.80-0.95';
@@ -205,7 +195,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     for (const instrument of instruments) {
       for (const tf of DEMO_TIMEFRAMES) {
         const latest = new Map<number, Bar>();
-        for (const bar of await readBars(redis, keys.bars(instrument, tf))) {
+        for (const bar of await readStreamRecords<Bar>(redis, keys.bars(instrument, tf))) {
           if (!bar.final) continue;
           if (bar.revision > 0) revisions += 1;
           latest.set(bar.start, bar);

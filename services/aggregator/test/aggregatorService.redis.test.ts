@@ -1,11 +1,10 @@
 import { TimeBarAggregator } from '@tickline/aggregation';
-import { decodeAny, recordsOf, StreamPublisher, streamKeys } from '@tickline/bus';
+import { readStreamRecords, StreamPublisher, streamKeys } from '@tickline/bus';
 import { loadConfig } from '@tickline/config';
 import type { Bar, Trade } from '@tickline/core';
 import { startApp, type App } from '@tickline/runtime';
 import { redisTestContext, testRedisClient, waitFor, type RedisTestContext } from '@tickline/testkit';
 import { mapBinanceFrame, readBinanceRecording } from '@tickline/venues';
-import type Redis from 'ioredis';
 import { join } from 'node:path';
 import { createAggregatorService } from '../src';
 
@@ -24,17 +23,6 @@ async function sessionTrades(count: number): Promise<Trade[]> {
     if (trades.length >= count) break;
   }
   return trades;
-}
-
-async function readBars(redis: Redis, key: string): Promise<Bar[]> {
-  const rows = await redis.xrangeBuffer(key, '-', '+');
-  const bars: Bar[] = [];
-  for (const [, fields] of rows) {
-    const at = fields.findIndex((f) => f.toString() === 'd');
-    const payload = fields[at + 1];
-    if (payload) bars.push(...(recordsOf(decodeAny(payload)) as Bar[]));
-  }
-  return bars;
 }
 
 let ctx: RedisTestContext;
@@ -84,7 +72,7 @@ test('final bars in the bar stream equal the offline aggregator over the same tr
     const expected = events.flatMap((e) =>
       (e.kind === 'final' || e.kind === 'revision') && e.bar.timeframe === timeframe ? [e.bar] : [],
     );
-    const published = await readBars(ctx.redis, keys.bars(ETH, timeframe));
+    const published = await readStreamRecords<Bar>(ctx.redis, keys.bars(ETH, timeframe));
     expect(expected.length).toBeGreaterThan(0);
     expect(published).toEqual(expected);
     const ids = published.map((b) => `${b.start}/${b.revision}`);

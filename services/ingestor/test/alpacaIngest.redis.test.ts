@@ -1,11 +1,10 @@
 import { join } from 'node:path';
-import { streamKeys } from '@tickline/bus';
+import { readStreamRecords, streamKeys } from '@tickline/bus';
 import { loadConfig } from '@tickline/config';
 import { redisTestContext, testRedisClient, waitFor, type RedisTestContext } from '@tickline/testkit';
 import { AlpacaMockServer, readAlpacaRecording } from '@tickline/venues';
 import { FEED_FACTORIES, Ingestor } from '../src';
 import { noMetrics, quiet } from './support/silent';
-import { readRecords } from './support/streams';
 
 const SESSION = join(
   __dirname,
@@ -68,7 +67,7 @@ describe('ingestor with the Alpaca feed from config', () => {
       await waitFor(() => ingestor.counts.trades === total, { what: `${total} trades` });
       await ingestor.publisher.flush();
       for (const [symbol, ids] of expected) {
-        const ticks = await readRecords<{ id: string; symbol: string }>(
+        const ticks = await readStreamRecords<{ id: string; symbol: string }>(
           ctx.redis,
           keys.ticks({ venue: 'alpaca', symbol }),
         );

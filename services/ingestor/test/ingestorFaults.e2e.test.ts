@@ -1,11 +1,10 @@
-import { streamKeys } from '@tickline/bus';
+import { readStreamRecords, streamKeys } from '@tickline/bus';
 import { loadConfig } from '@tickline/config';
 import { startApp, type App } from '@tickline/runtime';
 import { redisTestContext, redisUrl, waitFor, type RedisTestContext } from '@tickline/testkit';
 import { BinanceFeed, BinanceMockServer, tradePayload } from '@tickline/venues';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createIngestorService, type FeedFactories } from '../src';
-import { readRecords } from './support/streams';
 
 /** Small thresholds: the watchdog trips on the stall within a second; backoff in milliseconds. */
 const factories: FeedFactories = {
@@ -100,22 +99,22 @@ it('survives drops, a stall, malformed frames and skipped ids: every sent trade 
   const tickKey = keys.ticks({ venue: 'binance', symbol: 'BTCUSDT' });
   const sent = mock.connections.reduce((n, c) => n + c.sent, 0);
   const malformed = mock.connections.reduce((n, c) => n + c.malformedSent, 0);
-  await waitFor(async () => (await readRecords(ctx.redis, tickKey)).length >= sent, {
+  await waitFor(async () => (await readStreamRecords(ctx.redis, tickKey)).length >= sent, {
     what: `${sent} ticks`,
     timeoutMs: 15_000,
   });
-  await waitFor(async () => (await readRecords(ctx.redis, keys.dlq('binance'))).length >= malformed, {
+  await waitFor(async () => (await readStreamRecords(ctx.redis, keys.dlq('binance'))).length >= malformed, {
     what: `${malformed} dead letters`,
   });
 
   // Exactly once, in order.
-  const ticks = await readRecords<Tick>(ctx.redis, tickKey);
+  const ticks = await readStreamRecords<Tick>(ctx.redis, tickKey);
   expect(ticks.length).toBe(sent);
   const ids = ticks.map((t) => Number(t.id));
   expect(ids.every((id, i) => i === 0 || id > ids[i - 1]!)).toBe(true);
 
   // Every missing id lies in exactly one gap, with the event times of the trades around it.
-  const gaps = await readRecords<Gap>(ctx.redis, keys.gaps());
+  const gaps = await readStreamRecords<Gap>(ctx.redis, keys.gaps());
   const idGaps = gaps.filter((g) => g.fromId !== undefined);
   const covered = [...ids];
   for (const g of idGaps) {
@@ -135,7 +134,7 @@ it('survives drops, a stall, malformed frames and skipped ids: every sent trade 
   expect(mock.connections.length).toBeGreaterThanOrEqual(5);
 
   // Every malformed frame is in the DLQ with its payload, reason and time.
-  const letters = await readRecords<{ raw: string; reason: string; time: number }>(
+  const letters = await readStreamRecords<{ raw: string; reason: string; time: number }>(
     ctx.redis,
     keys.dlq('binance'),
   );

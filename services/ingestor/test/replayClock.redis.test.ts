@@ -1,10 +1,9 @@
-import { streamKeys } from '@tickline/bus';
+import { readStreamRecords, streamKeys } from '@tickline/bus';
 import { redisTestContext, testRedisClient, waitFor, type RedisTestContext } from '@tickline/testkit';
 import { BinanceFeed, BinanceMockServer, readBinanceRecording, type RecordedFrame } from '@tickline/venues';
 import { join } from 'node:path';
 import { Ingestor, type IngestClock } from '../src';
 import { noMetrics, quiet } from './support/silent';
-import { readRecords } from './support/streams';
 
 const SESSION = join(
   __dirname,
@@ -38,7 +37,7 @@ async function replayOnce(ctx: RedisTestContext, clock: IngestClock): Promise<un
     await mock.replay(slice(readBinanceRecording(SESSION), SLICE), { speed: 'max' });
     await waitFor(() => ingestor.counts.trades === SLICE, { what: `${SLICE} trades` });
     await ingestor.publisher.flush();
-    return await readRecords(ctx.redis, keys.ticks({ venue: 'binance', symbol: 'ETHUSDT' }));
+    return await readStreamRecords(ctx.redis, keys.ticks({ venue: 'binance', symbol: 'ETHUSDT' }));
   } finally {
     await ingestor.stop();
     await mock.close();

@@ -1,0 +1,27 @@
+import { decodeAny, recordsOf } from './codec';
+import { type RedisClient } from './redisClient';
+
+const PAGE = 1000;
+
+/**
+ * Every record of a stream, in order, batch entries unpacked: for tools, summaries and tests that read a
+ * stream whole (consumers use StreamConsumer). Reads in pages of XRANGE so a long stream is no one reply.
+ */
+export async function readStreamRecords<T = Record<string, unknown>>(
+  redis: RedisClient,
+  key: string,
+): Promise<T[]> {
+  const out: T[] = [];
+  let start = '-';
+  for (;;) {
+    const rows = await redis.xrangeBuffer(key, start, '+', 'COUNT', PAGE);
+    for (const [, fields] of rows) {
+      const at = fields.findIndex((field, i) => i % 2 === 0 && field.toString() === 'd');
+      const payload = at < 0 ? undefined : fields[at + 1];
+      if (payload) out.push(...(recordsOf(decodeAny(payload)) as T[]));
+    }
+    const last = rows[rows.length - 1];
+    if (rows.length < PAGE || !last) return out;
+    start = `(${last[0].toString()}`;
+  }
+}
