@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { RunnerOption } from 'node-pg-migrate' with { 'resolution-mode': 'import' };
 import type { IDatabase } from 'pg-promise';
+import type { ClientBase } from 'pg';
 import { StorageError } from '../storageError';
 import { loadMigrator } from './loadMigrator';
 import type { TimescaleMode } from './timescale';
@@ -41,7 +42,8 @@ export async function migrate(db: IDatabase<unknown>, options: MigrateOptions = 
   try {
     await connection.one("SELECT set_config('tickline.timescale', $1, false)", [options.timescale ?? 'auto']);
     const ran = await runner({
-      dbClient: connection.client,
+      // pg-promise bundles its own pg typings; node-pg-migrate uses @types/pg. Same client at runtime.
+      dbClient: connection.client as unknown as ClientBase,
       dir: MIGRATIONS_DIR,
       ignorePattern: IGNORE,
       migrationLoaderStrategies: [{ extensions: ['.js', '.ts'], loader: requireMigrations }],
