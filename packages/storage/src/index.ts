@@ -22,7 +22,8 @@ export {
   continuousAggregateDdl,
   DAILY_SUMMARY_VIEW,
 } from './db/schemaDdl';
-export { upsertBars, type UpsertOptions } from './db/upsertBars';
+export { upsertBars, copyInto, type UpsertOptions } from './db/upsertBars';
+export { COPY_COLUMNS, barsToCopyText, copyField } from './db/copyText';
 export { queryBars, type BarQuery } from './db/queryBars';
 
 export { writeCachedBars, type CacheWriteResult } from './cache/writeCachedBars';

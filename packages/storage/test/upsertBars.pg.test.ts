@@ -122,3 +122,35 @@ test('a range with from after to is refused', async () => {
     /from <= to/,
   );
 });
+
+test('property: any flag text and any double survive the COPY text encoding exactly', async () => {
+  // NUL is the one character jsonb cannot hold (such a bar is refused as poison, SQLSTATE 22P05).
+  const text = fc.string({ unit: 'binary', maxLength: 12 }).filter((s) => !s.includes('\u0000'));
+  const price = fc.double({ min: 1e-9, max: 1e9, noNaN: true });
+  await fc.assert(
+    fc.asyncProperty(text, price, fc.integer({ min: 0, max: 2 ** 40 }), async (detail, close, trades) => {
+      const stored = bar({
+        close,
+        high: Math.max(close, 42100.25),
+        low: Math.min(close, 41950),
+        trades,
+        quality: { score: 0.5, flags: [{ code: 'gap', penalty: 0.5, detail: `\\\t\n\r${detail}` }] },
+      });
+      await upsertBars(schema.current().db, [stored]);
+      expect(await queryBars(schema.current().db, ALL)).toEqual([stored]);
+    }),
+    { numRuns: 40 },
+  );
+});
+
+test('a batch the database rejects leaves nothing staged for the next batch on the same pool', async () => {
+  const db = schema.current().db;
+  await db.none('ALTER TABLE bars_minutes ADD CONSTRAINT no_big_close CHECK (close < 1000000)');
+  try {
+    await expect(upsertBars(db, [bar({ close: 2e6, high: 2e6 })])).rejects.toThrow(/no_big_close/);
+  } finally {
+    await db.none('ALTER TABLE bars_minutes DROP CONSTRAINT no_big_close');
+  }
+  await upsertBars(db, [bar({ start: T0 + 60_000 })]);
+  expect(await queryBars(db, ALL)).toEqual([bar({ start: T0 + 60_000 })]);
+});

@@ -1,7 +1,12 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ClientBase } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { BarSchema, type Bar } from '@tickline/core';
 import { mergeByPrecedence } from '../precedence';
 import { StorageError } from '../storageError';
-import { barTable } from './barTiers';
+import { BAR_TIERS, type BarTier } from './barTiers';
+import { COPY_COLUMNS, barsToCopyText } from './copyText';
 import type { Database } from './database';
 
 /** Options of {@link upsertBars}. */
@@ -10,8 +15,7 @@ export interface UpsertOptions {
   validate?: boolean;
 }
 
-const COLUMNS =
-  'venue, symbol, timeframe, start, open, high, low, close, volume, trades, vwap, quality_score, quality_flags, source, revision, final';
+const COLUMNS = COPY_COLUMNS.join(', ');
 
 // Compared to decide whether an update changes anything (so a replayed batch does not even touch updated_at).
 const CONTENT =
@@ -22,17 +26,25 @@ const content = (alias: string) =>
     .join(', ')})`;
 
 /**
- * One statement per tier table. The batch travels as one JSON parameter expanded server-side by
- * jsonb_to_recordset: measured faster than a multi-row VALUES list (see README, "Write path").
- * The WHERE clause is the precedence rule of precedence.ts as a row comparison.
+ * Per connection: a temporary table of the COPY shape (no index, no WAL), made once per session and
+ * emptied after every batch. It dies with the session, so a crash leaves nothing behind.
  */
-function upsertSql(table: string, param: string): string {
-  return `INSERT INTO ${table} AS t (${COLUMNS}, updated_at)
-SELECT r.venue, r.symbol, r.timeframe, timestamptz 'epoch' + r.start * interval '1 millisecond',
-  r.open, r.high, r.low, r.close, r.volume, r.trades, r.vwap, r.quality_score, r.quality_flags, r.source, r.revision, r.final, now()
-FROM jsonb_to_recordset(${param}::jsonb) AS r(venue text, symbol text, timeframe text, start bigint,
-  open float8, high float8, low float8, close float8, volume float8, trades bigint, vwap float8,
-  quality_score float8, quality_flags jsonb, source text, revision int, final boolean)
+const STAGING = 'tickline_bar_staging';
+const STAGING_DDL = `CREATE TEMP TABLE IF NOT EXISTS ${STAGING} (venue text, symbol text, timeframe text,
+  start bigint, open float8, high float8, low float8, close float8, volume float8, trades bigint, vwap float8,
+  quality_score float8, quality_flags jsonb, source text, revision integer, final boolean)`;
+const staged = new WeakSet<object>();
+
+/**
+ * The staged rows of one tier into its table. The WHERE clause is the precedence rule of precedence.ts
+ * as a row comparison.
+ */
+function upsertSql(tier: BarTier, onlyTier: boolean): string {
+  const timeframes = tier.timeframes.map((tf) => `'${tf}'`).join(', ');
+  return `INSERT INTO ${tier.table} AS t (${COLUMNS}, updated_at)
+SELECT venue, symbol, timeframe, timestamptz 'epoch' + start * interval '1 millisecond',
+  open, high, low, close, volume, trades, vwap, quality_score, quality_flags, source, revision, final, now()
+FROM ${STAGING}${onlyTier ? '' : ` WHERE timeframe IN (${timeframes})`}
 ON CONFLICT (venue, symbol, timeframe, start) DO UPDATE SET
   open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
   volume = EXCLUDED.volume, trades = EXCLUDED.trades, vwap = EXCLUDED.vwap,
@@ -42,32 +54,12 @@ WHERE (EXCLUDED.revision, EXCLUDED.final, EXCLUDED.source = 'live') >= (t.revisi
   AND ${content('t')} IS DISTINCT FROM ${content('EXCLUDED')}`;
 }
 
-function toRecord(bar: Bar) {
-  return {
-    venue: bar.venue,
-    symbol: bar.symbol,
-    timeframe: bar.timeframe,
-    start: bar.start,
-    open: bar.open,
-    high: bar.high,
-    low: bar.low,
-    close: bar.close,
-    volume: bar.volume,
-    trades: bar.trades,
-    vwap: bar.vwap,
-    quality_score: bar.quality.score,
-    quality_flags: bar.quality.flags,
-    source: bar.source,
-    revision: bar.revision,
-    final: bar.final,
-  };
-}
-
 /**
- * Writes a batch of bars in ONE round trip (one multi-statement query, one implicit transaction), with
- * the precedence rule of precedence.ts: higher revision, then final over partial, then live over
- * provider, then the later write. Duplicate keys inside the batch are resolved the same way first.
- * Idempotent: the same batch again changes no row (not even updated_at).
+ * Writes a batch of bars with the precedence rule of precedence.ts: higher revision, then final over
+ * partial, then live over provider, then the later write. Duplicate keys inside the batch are resolved
+ * the same way first. Two statements per batch whatever its size: a COPY of every bar into the session's
+ * staging table, then one multi-statement query (one implicit transaction) upserting each tier present
+ * and emptying the staging table. Idempotent: the same batch again changes no row (not even updated_at).
  * Returns how many rows were inserted or changed.
  */
 export async function upsertBars(
@@ -77,18 +69,33 @@ export async function upsertBars(
 ): Promise<number> {
   if (bars.length === 0) return 0;
   if (options.validate ?? true) validateBars(bars);
-  const byTable = new Map<string, ReturnType<typeof toRecord>[]>();
-  for (const bar of mergeByPrecedence([], bars).values()) {
-    const table = barTable(bar.timeframe);
-    let rows = byTable.get(table);
-    if (rows === undefined) byTable.set(table, (rows = []));
-    rows.push(toRecord(bar));
+  const merged = [...mergeByPrecedence([], bars).values()];
+  const tiers = BAR_TIERS.filter((tier) => merged.some((bar) => tier.timeframes.includes(bar.timeframe)));
+  const upsert = [...tiers.map((tier) => upsertSql(tier, tiers.length === 1)), `TRUNCATE ${STAGING}`].join(
+    ';\n',
+  );
+  const connection = await db.connect();
+  let healthy = false;
+  try {
+    // pg-promise bundles its own pg typings; pg-copy-streams uses @types/pg. Same client at runtime.
+    const client = connection.client as unknown as ClientBase;
+    if (!staged.has(client)) {
+      await client.query(STAGING_DDL);
+      staged.add(client);
+    }
+    await copyInto(client, `COPY ${STAGING} (${COLUMNS}) FROM STDIN`, barsToCopyText(merged));
+    const results = await connection.multiResult(upsert);
+    healthy = true;
+    return results.reduce((sum, result) => sum + (result.rowCount ?? 0), 0);
+  } finally {
+    // After a failure the staging table may still hold rows: drop the session rather than reuse it.
+    void connection.done(!healthy);
   }
-  const tables = [...byTable.keys()];
-  const sql = tables.map((table, i) => upsertSql(table, `$${i + 1}`)).join(';\n');
-  const values = tables.map((table) => JSON.stringify(byTable.get(table)));
-  const results = await db.multiResult(sql, values);
-  return results.reduce((sum, result) => sum + result.rowCount, 0);
+}
+
+/** Streams `text` (COPY text format) through a COPY ... FROM STDIN statement on `client`. */
+export async function copyInto(client: ClientBase, statement: string, text: string): Promise<void> {
+  await pipeline(Readable.from([Buffer.from(text)]), client.query(copyFrom(statement)));
 }
 
 function validateBars(bars: readonly Bar[]): void {
