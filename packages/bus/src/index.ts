@@ -15,3 +15,4 @@ export * from './publisherBatch';
 export * from './trimPolicy';
 export * from './trimStream';
 export * from './readStream';
+export * from './heartbeats';

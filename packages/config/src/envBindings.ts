@@ -37,6 +37,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   bind('TICKLINE_GATEWAY_PORT', 'gateway.port', 'int'),
   bind('TICKLINE_GATEWAY_HOST', 'gateway.host'),
   bind('TICKLINE_LOG_LEVEL', 'log.level'),
+  bind('TICKLINE_HEARTBEAT_INTERVAL_MS', 'runtime.heartbeatIntervalMs', 'int'),
   ...VENUE_NAMES.flatMap((venue) => [
     bind(`TICKLINE_${venue.toUpperCase()}_WS_URL`, `venues.${venue}.wsUrl`),
     bind(`TICKLINE_${venue.toUpperCase()}_REST_URL`, `venues.${venue}.restUrl`),

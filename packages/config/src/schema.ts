@@ -266,6 +266,11 @@ export const ConfigSchema = z
         readyCheckTimeoutMs: positiveInt()
           .default(2000)
           .describe('A readiness check not answered within this time counts as failed.'),
+        heartbeatIntervalMs: int(0, 3_600_000, 'expected milliseconds, 0 to disable')
+          .default(5000)
+          .describe(
+            'How often each service writes its heartbeat to Redis for `tickline status`; 0 turns heartbeats off.',
+          ),
       })
       .prefault({})
       .describe('Service lifecycle.'),

@@ -1,6 +1,7 @@
 import { createScrubber, secretsOf, type TicklineConfig } from '@tickline/config';
 import type { Registry } from 'prom-client';
 import { type ReadinessReport, startHealthServer, type HealthServer } from './healthServer';
+import { startHeartbeats, type Heartbeats } from './heartbeat';
 import { createLogger, type Logger } from './logger';
 import { createMetricsRegistry, serviceUpGauge } from './metrics';
 import { evaluateReadiness } from './readiness';
@@ -16,6 +17,8 @@ export interface AppOptions {
   readonly metrics?: Registry;
   /** Aborting it during start-up aborts the services' `signal`, so a slow `start` can give up. */
   readonly signal?: AbortSignal;
+  /** Write heartbeats to Redis for `tickline status` (`runServices` turns this on). Default false. */
+  readonly heartbeats?: boolean;
 }
 
 /** Services running in one process, with their health and metrics endpoint. */
@@ -66,11 +69,13 @@ export async function startApp(options: AppOptions): Promise<App> {
   });
   logger.info({ url: server.url }, `serving /healthz, /readyz and /metrics at ${server.url}`);
 
+  let heartbeats: Heartbeats | undefined;
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       phase = 'stopping';
       abort.abort();
+      await heartbeats?.stop();
       await stopAll({ services, running, server, logger, up, scrub });
       phase = 'stopped';
     })();
@@ -102,6 +107,9 @@ export async function startApp(options: AppOptions): Promise<App> {
     logger.info({ service: name }, `service '${name}' started`);
   }
   phase = 'running';
+  if (options.heartbeats === true && config.runtime.heartbeatIntervalMs > 0) {
+    heartbeats = startHeartbeats({ config, services: services.map((s) => s.name), url: server.url, logger });
+  }
   return { url: server.url, logger, metrics, failed, readiness, close };
 }
 

@@ -42,13 +42,15 @@ export function runServices(
     logger.fatal(line);
     proc.stderr.write(`tickline: fatal: ${line}\n`);
   };
-  const starting = startApp({ services, config, logger, signal: abort.signal }).catch((error: unknown) => {
-    if (!stopping) {
-      fatal(describeError(error));
-      proc.exit(1);
-    }
-    return undefined;
-  });
+  const starting = startApp({ services, config, logger, signal: abort.signal, heartbeats: true }).catch(
+    (error: unknown) => {
+      if (!stopping) {
+        fatal(describeError(error));
+        proc.exit(1);
+      }
+      return undefined;
+    },
+  );
 
   const shutdown = (code: number) => {
     stopping = true;

@@ -2,7 +2,12 @@ import { join } from 'node:path';
 import { logLines, spawnTs } from '@tickline/testkit';
 
 const fixture = join(__dirname, 'fixtures', 'serviceProcess.ts');
-const env = { TICKLINE_METRICS_PORT: '0', REDIS_PASSWORD: 'child-secret-pw' };
+// No heartbeats: this Redis has no password, and ioredis would warn on stderr about the one given.
+const env = {
+  TICKLINE_METRICS_PORT: '0',
+  REDIS_PASSWORD: 'child-secret-pw',
+  TICKLINE_HEARTBEAT_INTERVAL_MS: '0',
+};
 
 function messages(stdout: string): string[] {
   return logLines(stdout).map((line) => String(line.msg));
