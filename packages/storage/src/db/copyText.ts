@@ -35,13 +35,17 @@ export function copyField(value: string): string {
 
 /**
  * Bars as COPY text rows (tab-separated, newline-terminated) in COPY_COLUMNS order. Numbers are written
- * with JavaScript's shortest round-trip form, which float8 input reads back to the same double.
+ * with JavaScript's shortest round-trip form, which float8 input reads back to the same double. `start`
+ * is epoch ms unless `startText` says otherwise (an ISO time for a timestamptz column).
  */
-export function barsToCopyText(bars: Iterable<Bar>): string {
+export function barsToCopyText(
+  bars: Iterable<Bar>,
+  startText: (start: number) => string | number = (start) => start,
+): string {
   let text = '';
   for (const b of bars) {
     const flags = b.quality.flags.length === 0 ? '[]' : copyField(JSON.stringify(b.quality.flags));
-    text += `${copyField(b.venue)}\t${copyField(b.symbol)}\t${b.timeframe}\t${b.start}\t${b.open}\t${b.high}\t${b.low}\t${b.close}\t${b.volume}\t${b.trades}\t${b.vwap}\t${b.quality.score}\t${flags}\t${copyField(b.source)}\t${b.revision}\t${b.final ? 't' : 'f'}\n`;
+    text += `${copyField(b.venue)}\t${copyField(b.symbol)}\t${b.timeframe}\t${startText(b.start)}\t${b.open}\t${b.high}\t${b.low}\t${b.close}\t${b.volume}\t${b.trades}\t${b.vwap}\t${b.quality.score}\t${flags}\t${copyField(b.source)}\t${b.revision}\t${b.final ? 't' : 'f'}\n`;
   }
   return text;
 }
