@@ -13,6 +13,7 @@ import { runDemo, type DemoServices } from './demo';
 import { demoServices, resolveServices, type ServiceRegistry } from './serviceRegistry';
 import { addVenueCommands } from './venueCommands';
 import { addStorageCommands } from './storageCommands';
+import { addStatusCommand } from './status/statusCommand';
 
 /** What the CLI touches of the outside world; tests pass their own. */
 export interface CliDeps {
@@ -97,6 +98,8 @@ export function createProgram(deps: CliDeps): Command {
   addStorageCommands(program, deps, () => getConfig());
 
   addVenueCommands(program, deps, () => getConfig());
+
+  addStatusCommand(program, deps, () => getConfig());
 
   program
     .command('demo')

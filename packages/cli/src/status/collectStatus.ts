@@ -1,0 +1,185 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import {
+  decodeAny,
+  parseStreamId,
+  readHeartbeats,
+  recordsOf,
+  streamKeys,
+  type RedisClient,
+  type StreamKeys,
+} from '@tickline/bus';
+import type { TicklineConfig } from '@tickline/config';
+import { parseInstrumentId } from '@tickline/core';
+import { connectDatabase } from '@tickline/storage';
+import type {
+  ConsumerGroupLag,
+  DeadLetterStatus,
+  GapsStatus,
+  InstrumentStatus,
+  RecentGap,
+  StatusReport,
+  StoreStatus,
+} from './statusReport';
+
+const RECENT_GAPS = 5;
+/** How far back from the newest bar entry to look for a final one (partials come between finals). */
+const BAR_LOOKBACK = 50;
+
+/** Reads everything `tickline status` shows. Stores that cannot be reached are reported, not thrown. */
+export async function collectStatus(
+  redis: RedisClient,
+  config: TicklineConfig,
+  now = Date.now(),
+): Promise<StatusReport> {
+  const keys = streamKeys(config.prefix);
+  const [services, instruments, gaps, deadLetters, database, cache] = await Promise.all([
+    readHeartbeats(redis, config.prefix, now),
+    Promise.all(config.instruments.map((id) => instrumentStatus(redis, keys, id, now))),
+    gapsStatus(redis, keys),
+    deadLetterStatus(redis, keys),
+    databaseStatus(config),
+    cacheStatus(config),
+  ]);
+  return { at: now, prefix: config.prefix, services, instruments, gaps, deadLetters, database, cache };
+}
+
+/** Entries of a stream entry's `d` field, decoded. */
+function entryRecords(fields: Buffer[]): Record<string, unknown>[] {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i]!.toString() === 'd')
+      return recordsOf(decodeAny(fields[i + 1]!)) as Record<string, unknown>[];
+  }
+  return [];
+}
+
+async function instrumentStatus(
+  redis: RedisClient,
+  keys: StreamKeys,
+  id: string,
+  now: number,
+): Promise<InstrumentStatus> {
+  const ref = parseInstrumentId(id);
+  const ticks = keys.ticks(ref);
+  const [tickEntries, lastTick, bars, groups] = await Promise.all([
+    redis.xlen(ticks),
+    redis.xrevrange(ticks, '+', '-', 'COUNT', 1),
+    redis.xrevrangeBuffer(keys.bars(ref, '1m'), '+', '-', 'COUNT', BAR_LOOKBACK),
+    consumerGroups(redis, ticks),
+  ]);
+  const lastTickId = lastTick[0]?.[0];
+  let lastFinalClose: number | undefined;
+  for (const [, fields] of bars) {
+    const final = entryRecords(fields).filter(
+      (bar) => bar['final'] === true && typeof bar['start'] === 'number',
+    );
+    if (final.length > 0) {
+      lastFinalClose = Math.max(...final.map((bar) => bar['start'] as number)) + 60_000;
+      break;
+    }
+  }
+  return {
+    instrument: id,
+    tickEntries,
+    lastTickAgeMs: lastTickId === undefined ? undefined : Math.max(0, now - parseStreamId(lastTickId).ms),
+    lastFinalBarAgeMs: lastFinalClose === undefined ? undefined : Math.max(0, now - lastFinalClose),
+    groups,
+  };
+}
+
+/** XINFO GROUPS as records; an absent stream has no groups. */
+async function consumerGroups(redis: RedisClient, key: string): Promise<ConsumerGroupLag[]> {
+  let rows: unknown[];
+  try {
+    rows = (await redis.call('XINFO', 'GROUPS', key)) as unknown[];
+  } catch (error) {
+    if (error instanceof Error && /no such key/i.test(error.message)) return [];
+    throw error;
+  }
+  return rows.map((row) => {
+    const info = new Map<string, unknown>();
+    const flat = row as unknown[];
+    for (let i = 0; i + 1 < flat.length; i += 2) info.set(String(flat[i]), flat[i + 1]);
+    const lag = info.get('lag');
+    return {
+      group: String(info.get('name')),
+      lag: typeof lag === 'number' ? lag : undefined,
+      pending: Number(info.get('pending') ?? 0),
+    };
+  });
+}
+
+async function gapsStatus(redis: RedisClient, keys: StreamKeys): Promise<GapsStatus> {
+  const [total, rows] = await Promise.all([
+    redis.xlen(keys.gaps()),
+    redis.xrevrangeBuffer(keys.gaps(), '+', '-', 'COUNT', RECENT_GAPS),
+  ]);
+  const recent: RecentGap[] = [];
+  for (const [, fields] of rows) {
+    for (const gap of entryRecords(fields).reverse()) {
+      if (recent.length === RECENT_GAPS) break;
+      recent.push({
+        venue: String(gap['venue']),
+        symbols: Array.isArray(gap['symbols']) ? gap['symbols'].map(String) : [],
+        cause: String(gap['cause']),
+        fromTs: Number(gap['fromTs']),
+        toTs: Number(gap['toTs']),
+        missing: typeof gap['missing'] === 'number' ? gap['missing'] : undefined,
+      });
+    }
+  }
+  return { total, recent };
+}
+
+async function deadLetterStatus(redis: RedisClient, keys: StreamKeys): Promise<DeadLetterStatus[]> {
+  const prefix = keys.dlq('');
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    found.push(...batch);
+    cursor = next;
+  } while (cursor !== '0');
+  const lengths = await Promise.all(found.map((key) => redis.xlen(key)));
+  return found
+    .map((key, i) => ({ source: key.slice(prefix.length), entries: lengths[i]! }))
+    .sort((a, b) => a.source.localeCompare(b.source));
+}
+
+async function databaseStatus(config: TicklineConfig): Promise<StoreStatus> {
+  const url = config.database.url;
+  if (url === undefined)
+    return { configured: false, ok: true, detail: 'not configured (DATABASE_URL unset)' };
+  const db = connectDatabase(url, { max: 1, applicationName: 'tickline-status' });
+  try {
+    const row = await db.one<{ size: string; bars: string | null }>(
+      `SELECT pg_size_pretty(pg_database_size(current_database())) AS size,
+              (SELECT sum(greatest(reltuples, 0))::bigint FROM pg_class
+                WHERE relkind IN ('r', 'p') AND relname LIKE 'bars\\_%')::text AS bars`,
+    );
+    return { configured: true, ok: true, detail: `${row.size}, about ${row.bars ?? 0} bar rows` };
+  } catch (error) {
+    return { configured: true, ok: false, error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    await db.$pool.end();
+  }
+}
+
+async function cacheStatus(config: TicklineConfig): Promise<StoreStatus> {
+  const dir = config.cache.dir;
+  try {
+    let files = 0;
+    let bytes = 0;
+    for (const entry of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile() || !entry.name.endsWith('.csv.gz')) continue;
+      files += 1;
+      bytes += (await fs.stat(path.join(entry.parentPath, entry.name))).size;
+    }
+    return { configured: true, ok: true, detail: `${dir}: ${files} bar files, ${bytes} bytes` };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return { configured: true, ok: true, detail: `${dir}: empty (nothing written yet)` };
+    }
+    return { configured: true, ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}

@@ -1,0 +1,58 @@
+import type { HeartbeatView } from '@tickline/bus';
+
+/** What `tickline status` shows: one snapshot of the whole pipeline, read from Redis, PostgreSQL and disk. */
+export interface StatusReport {
+  readonly at: number;
+  readonly prefix: string;
+  readonly services: readonly HeartbeatView[];
+  readonly instruments: readonly InstrumentStatus[];
+  readonly gaps: GapsStatus;
+  readonly deadLetters: readonly DeadLetterStatus[];
+  readonly database: StoreStatus;
+  readonly cache: StoreStatus;
+}
+
+export interface ConsumerGroupLag {
+  readonly group: string;
+  /** Entries not yet delivered to the group (Redis 7 `lag`); undefined when Redis cannot tell. */
+  readonly lag: number | undefined;
+  /** Delivered but not yet acknowledged. */
+  readonly pending: number;
+}
+
+export interface InstrumentStatus {
+  readonly instrument: string;
+  readonly tickEntries: number;
+  /** Since the last tick entry was written (its stream id is the write time). */
+  readonly lastTickAgeMs: number | undefined;
+  /** Since the close of the newest final 1m bar. */
+  readonly lastFinalBarAgeMs: number | undefined;
+  readonly groups: readonly ConsumerGroupLag[];
+}
+
+export interface RecentGap {
+  readonly venue: string;
+  readonly symbols: readonly string[];
+  readonly cause: string;
+  readonly fromTs: number;
+  readonly toTs: number;
+  readonly missing: number | undefined;
+}
+
+export interface GapsStatus {
+  readonly total: number;
+  readonly recent: readonly RecentGap[];
+}
+
+export interface DeadLetterStatus {
+  readonly source: string;
+  readonly entries: number;
+}
+
+/** A store's health: `detail` is a one-line summary when it is reachable, `error` why not. */
+export interface StoreStatus {
+  readonly configured: boolean;
+  readonly ok: boolean;
+  readonly detail?: string;
+  readonly error?: string;
+}
