@@ -14,6 +14,7 @@ import { demoServices, resolveServices, type ServiceRegistry } from './serviceRe
 import { addVenueCommands } from './venueCommands';
 import { addStorageCommands } from './storageCommands';
 import { addStatusCommand } from './status/statusCommand';
+import { addCareCommands } from './care/careCommands';
 
 /** What the CLI touches of the outside world; tests pass their own. */
 export interface CliDeps {
@@ -96,6 +97,7 @@ export function createProgram(deps: CliDeps): Command {
     .action(() => deps.stdout(`${configReference()}\n`));
 
   addStorageCommands(program, deps, () => getConfig());
+  addCareCommands(program, deps, () => getConfig());
 
   addVenueCommands(program, deps, () => getConfig());
 
