@@ -20,6 +20,10 @@ export const FundamentalFieldSchema = z.strictObject({
   /** The provider, e.g. 'fmp', 'alphavantage', 'yahoo'. */
   source: label('source'),
   fetchedAt: epochMs('fetchedAt'),
+  /** The date the figure describes (statement date, latest quarter), when it differs from the record's. */
+  asOf: epochMs('asOf').optional(),
+  /** The reporting period of a flow figure: 'TTM', 'FY2024', '2025 Q3'. Figures of different periods never compare. */
+  period: label('period').optional(),
 });
 export type FundamentalField = z.infer<typeof FundamentalFieldSchema>;
 

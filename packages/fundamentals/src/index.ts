@@ -1,1 +1,15 @@
-export {};
+export * from './fundamentalsError';
+export * from './fieldCatalog';
+export * from './fundamentalsSource';
+export * from './http';
+export * from './buildFundamentals';
+export * from './parseValues';
+export * from './fmp/fmpMapper';
+export * from './fmp/fmpSchemas';
+export * from './fmp/fmpSource';
+export * from './yahoo/yahooMapper';
+export * from './yahoo/yahooSchemas';
+export * from './yahoo/yahooSource';
+export * from './alphavantage/alphaVantageMapper';
+export * from './alphavantage/alphaVantageSchemas';
+export * from './alphavantage/alphaVantageSource';
