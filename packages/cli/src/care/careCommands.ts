@@ -2,6 +2,7 @@ import type { TicklineConfig } from '@tickline/config';
 import type { Command } from 'commander';
 import { CliError } from '../cliError';
 import type { CliDeps } from '../program';
+import { backupCache, restoreCache } from './cacheBackup';
 import { backupDatabase, restoreDatabase } from './dbBackup';
 
 /** The configured database URL, or a clear error naming the variable to set. */
@@ -17,16 +18,15 @@ export function requireDatabaseUrl(config: TicklineConfig, what: string): string
   return url;
 }
 
-/** The `db` command made by the storage commands, to add care subcommands to. */
-function dbCommand(program: Command): Command {
-  const db = program.commands.find((command) => command.name() === 'db');
-  if (db === undefined) throw new Error('the db command must be registered before the care commands');
-  return db;
+function existingCommand(program: Command, name: string): Command {
+  const found = program.commands.find((command) => command.name() === name);
+  if (found === undefined) throw new Error(`the ${name} command must be registered before the care commands`);
+  return found;
 }
 
-/** `tickline db backup|restore`: pg_dump custom-format archives. */
+/** `tickline db backup|restore` (pg_dump archives) and `tickline cache backup|restore` (tarballs). */
 export function addCareCommands(program: Command, deps: CliDeps, getConfig: () => TicklineConfig): void {
-  const db = dbCommand(program);
+  const db = existingCommand(program, 'db');
   db.command('backup')
     .description('pg_dump the database (or one schema) to a custom-format archive, checked after writing')
     .requiredOption('--out <file>', 'archive to write (replaced only once the new one is complete)')
@@ -45,5 +45,30 @@ export function addCareCommands(program: Command, deps: CliDeps, getConfig: () =
       deps.stderr(`restoring ${options.in} ...\n`);
       const result = await restoreDatabase(url, options.in);
       deps.stdout(`restored ${result.entries} archive entries from ${options.in}\n`);
+    });
+
+  const cache = existingCommand(program, 'cache');
+  cache
+    .command('backup')
+    .description(
+      'the whole cache to a gzip tarball with a SHA-256 manifest (consistent while the sink writes)',
+    )
+    .requiredOption('--out <file>', 'tarball to write, e.g. cache-2026-11-24.tar.gz')
+    .action(async (options: { out: string }) => {
+      const root = getConfig().cache.dir;
+      deps.stderr(`backing up ${root} to ${options.out} ...\n`);
+      const manifest = await backupCache(root, options.out);
+      const bytes = manifest.files.reduce((sum, file) => sum + file.bytes, 0);
+      deps.stdout(`wrote ${options.out}: ${manifest.files.length} files, ${bytes} bytes\n`);
+    });
+  cache
+    .command('restore')
+    .description('verify a cache backup against its manifest, then put its files in place (others are kept)')
+    .requiredOption('--in <file>', 'tarball written by tickline cache backup')
+    .action(async (options: { in: string }) => {
+      const root = getConfig().cache.dir;
+      deps.stderr(`verifying and restoring ${options.in} into ${root} ...\n`);
+      const manifest = await restoreCache(root, options.in);
+      deps.stdout(`restored ${manifest.files.length} files into ${root}, every checksum verified\n`);
     });
 }
