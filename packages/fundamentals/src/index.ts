@@ -13,3 +13,7 @@ export * from './yahoo/yahooSource';
 export * from './alphavantage/alphaVantageMapper';
 export * from './alphavantage/alphaVantageSchemas';
 export * from './alphavantage/alphaVantageSource';
+export * from './mock/restMock';
+export * from './mock/fmpMock';
+export * from './mock/yahooMock';
+export * from './mock/alphaVantageMock';
