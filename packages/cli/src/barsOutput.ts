@@ -81,32 +81,50 @@ function jsonLine(bar: Bar): string {
 
 const CHUNK = 16_384;
 
+/** Writes bars chunk by chunk as they are read; `end` closes the output. */
+export interface BarsWriter {
+  write(bars: readonly Bar[]): Promise<void>;
+  end(): void;
+}
+
 /**
- * Writes bars as CSV (`quality` is the score) or as a JSON array with one bar per line, in chunks so a
- * year of 1m bars never becomes one giant string.
+ * CSV (`quality` is the score) or a JSON array with one bar per line, written in pieces of at most
+ * CHUNK bars so a year of 1m bars never becomes one giant string; after each piece it waits for
+ * `drained`, so a slow reader of stdout holds the producer back instead of a queue of pieces in memory.
  */
-export function writeBars(bars: readonly Bar[], format: BarsFormat, write: (text: string) => void): void {
-  if (format === 'csv') {
-    let text = `${BARS_CSV_HEADER}\n`;
-    for (let i = 0; i < bars.length; i++) {
-      text += csvLine(bars[i]!);
-      if (i % CHUNK === CHUNK - 1) {
+export function barsWriter(
+  format: BarsFormat,
+  write: (text: string) => void,
+  drained: () => Promise<void> = () => Promise.resolve(),
+): BarsWriter {
+  const line = format === 'csv' ? csvLine : jsonLine;
+  const separator = format === 'csv' ? '' : ',\n';
+  let first = true;
+  if (format === 'csv') write(`${BARS_CSV_HEADER}\n`);
+  return {
+    async write(bars) {
+      for (let i = 0; i < bars.length; i += CHUNK) {
+        let text = format === 'csv' ? '' : first ? '[\n' : separator;
+        const end = Math.min(i + CHUNK, bars.length);
+        for (let j = i; j < end; j++) text += j === i ? line(bars[j]!) : separator + line(bars[j]!);
+        first = false;
         write(text);
-        text = '';
+        await drained();
       }
-    }
-    if (text !== '') write(text);
-    return;
-  }
-  write(bars.length === 0 ? '[' : '[\n');
-  for (let i = 0; i < bars.length; i += CHUNK) {
-    const last = i + CHUNK >= bars.length;
-    write(
-      bars
-        .slice(i, i + CHUNK)
-        .map(jsonLine)
-        .join(',\n') + (last ? '\n' : ',\n'),
-    );
-  }
-  write(']\n');
+    },
+    end: () => {
+      if (format === 'json') write(first ? '[]\n' : '\n]\n');
+    },
+  };
+}
+
+/** Writes all of `bars` (see barsWriter). */
+export async function writeBars(
+  bars: readonly Bar[],
+  format: BarsFormat,
+  write: (text: string) => void,
+): Promise<void> {
+  const writer = barsWriter(format, write);
+  await writer.write(bars);
+  writer.end();
 }

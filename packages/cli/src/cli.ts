@@ -10,6 +10,10 @@ export function defaultDeps(): CliDeps {
     env: process.env,
     registry: serviceRegistry,
     stdout: (text) => process.stdout.write(text),
+    stdoutDrained: () =>
+      process.stdout.writableNeedDrain
+        ? new Promise((resolve) => process.stdout.once('drain', resolve))
+        : Promise.resolve(),
     stderr: (text) => process.stderr.write(text),
     runServices: (services, config) => runServices(services, config),
   };

@@ -21,6 +21,8 @@ export interface CliDeps {
   readonly env: Env;
   readonly registry: ServiceRegistry;
   readonly stdout: (text: string) => void;
+  /** Resolves once stdout takes more (long outputs wait instead of queueing in memory). Default: at once. */
+  readonly stdoutDrained?: () => Promise<void>;
   readonly stderr: (text: string) => void;
   /** Runs services until the process stops (`runServices` from @tickline/runtime). */
   readonly runServices: (services: readonly ServiceDefinition[], config: TicklineConfig) => Promise<unknown>;

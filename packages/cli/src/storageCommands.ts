@@ -1,8 +1,9 @@
-import { isTimeframe, VenueSchema, type Bar } from '@tickline/core';
+import { isTimeframe, VenueSchema } from '@tickline/core';
 import type { TicklineConfig } from '@tickline/config';
 import {
   connectDatabase,
   migrate,
+  queryBarChunks,
   queryBars,
   readCachedBars,
   rebuildIndex,
@@ -11,7 +12,7 @@ import {
   type Database,
 } from '@tickline/storage';
 import { Option, type Command } from 'commander';
-import { writeBars, type BarsFormat } from './barsOutput';
+import { barsWriter, type BarsFormat, type BarsWriter } from './barsOutput';
 import { CliError } from './cliError';
 import type { CliDeps } from './program';
 
@@ -126,7 +127,8 @@ interface BarsOptions {
   format: BarsFormat;
 }
 
-async function loadBars(config: TicklineConfig, options: BarsOptions): Promise<Bar[]> {
+/** Writes the bars of the query to `writer` as they are read (a chunk at a time from the database). */
+async function printBars(config: TicklineConfig, options: BarsOptions, writer: BarsWriter): Promise<void> {
   const venue = VenueSchema.safeParse(options.venue);
   if (!venue.success)
     throw new CliError(`--venue ${JSON.stringify(options.venue)}: ${venue.error.issues[0]?.message}`, 2);
@@ -140,11 +142,11 @@ async function loadBars(config: TicklineConfig, options: BarsOptions): Promise<B
     to: parseTime(options.to, 'to'),
   };
   const source = options.source ?? (config.database.url === undefined ? 'cache' : 'db');
-  if (source === 'cache') return readCachedBars(config.cache.dir, query);
+  if (source === 'cache') return writer.write(await readCachedBars(config.cache.dir, query));
   // The cache holds final bars only; history from the database is shown the same way.
-  return withDatabase(config, 'tickline bars --source db', async (db) =>
-    (await queryBars(db, query)).filter((bar) => bar.final),
-  );
+  await withDatabase(config, 'tickline bars --source db', async (db) => {
+    for await (const chunk of queryBarChunks(db, query)) await writer.write(chunk.filter((bar) => bar.final));
+  });
 }
 
 function addBarsCommand(program: Command, deps: CliDeps, getConfig: GetConfig): void {
@@ -170,8 +172,9 @@ function addBarsCommand(program: Command, deps: CliDeps, getConfig: GetConfig): 
         .default('csv'),
     )
     .action(async (options: BarsOptions) => {
-      const bars = await loadBars(getConfig(), options);
-      writeBars(bars, options.format, deps.stdout);
+      const writer = barsWriter(options.format, deps.stdout, deps.stdoutDrained);
+      await printBars(getConfig(), options, writer);
+      writer.end();
     });
 }
 

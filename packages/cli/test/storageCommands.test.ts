@@ -1,6 +1,6 @@
 import { runCli, type CliDeps } from '@tickline/cli';
 import { bar } from '../../storage/test/bars';
-import { writeBars } from '../src/barsOutput';
+import { barsWriter, writeBars } from '../src/barsOutput';
 import { parseTime } from '../src/storageCommands';
 
 async function cli(argv: string[], env: Record<string, string> = {}) {
@@ -58,10 +58,10 @@ test('--help lists the storage commands', async () => {
   expect(bars.stdout()).toMatch(/start,open,high,low,close,volume,trades,vwap,quality/);
 });
 
-test('bars output writes the same ISO times as Date#toISOString', () => {
+test('bars output writes the same ISO times as Date#toISOString', async () => {
   const starts = [0, -1, 1735689599999, 1735689600000, Date.UTC(2024, 1, 29, 23, 59, 59, 7), 253402300799999];
   let out = '';
-  writeBars(
+  await writeBars(
     starts.map((start) => bar({ start })),
     'csv',
     (text) => (out += text),
@@ -72,4 +72,25 @@ test('bars output writes the same ISO times as Date#toISOString', () => {
     .slice(1)
     .map((line) => line.split(',')[0]);
   expect(times).toEqual(starts.map((ms) => new Date(ms).toISOString()));
+});
+
+test('bars written in several chunks (one past the piece size) form one CSV and one JSON array', async () => {
+  const chunks = [[bar()], [], Array.from({ length: 16_385 }, (_, i) => bar({ start: (i + 1) * 60_000 }))];
+  for (const format of ['csv', 'json'] as const) {
+    let out = '';
+    let waits = 0;
+    const writer = barsWriter(
+      format,
+      (text) => (out += text),
+      () => Promise.resolve(void waits++),
+    );
+    for (const chunk of chunks) await writer.write(chunk);
+    writer.end();
+    const count = format === 'csv' ? out.trimEnd().split('\n').length - 1 : (JSON.parse(out) as []).length;
+    expect(count).toBe(16_386);
+    expect(waits).toBe(3); // after every piece written: one, then two for the 16,385
+  }
+  let empty = '';
+  await writeBars([], 'json', (text) => (empty += text));
+  expect(JSON.parse(empty)).toEqual([]);
 });

@@ -24,7 +24,7 @@ export {
 } from './db/schemaDdl';
 export { upsertBars, copyInto, type UpsertOptions } from './db/upsertBars';
 export { COPY_COLUMNS, barsToCopyText, copyField } from './db/copyText';
-export { queryBars, type BarQuery } from './db/queryBars';
+export { queryBars, queryBarChunks, type BarQuery } from './db/queryBars';
 
 export { writeCachedBars, type CacheWriteResult } from './cache/writeCachedBars';
 export { readCachedBars, type CacheQuery } from './cache/readCachedBars';

@@ -3,6 +3,7 @@ export type StorageErrorCode =
   | 'MIGRATION_FAILED'
   | 'INVALID_BAR'
   | 'INVALID_QUERY'
+  | 'QUERY_FAILED'
   | 'CACHE_DISK_FULL'
   | 'CACHE_LOCKED'
   | 'CACHE_CORRUPT'
