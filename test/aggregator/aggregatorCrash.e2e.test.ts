@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Redis from 'ioredis';
 import { TimeBarAggregator, type AggregationEvent } from '@tickline/aggregation';
@@ -87,11 +89,16 @@ function generateTrades(instrument: InstrumentRef, count: number, seed: number):
 
 let ctx: RedisTestContext;
 let redis: Redis;
+let configDir: string;
 beforeAll(() => {
   ctx = redisTestContext('tlaggcrash');
   redis = ctx.redis;
+  // The trades are of 2025: live mode on event time only (a wall clock would finalize every bar at once).
+  configDir = mkdtempSync(join(tmpdir(), 'tlaggcrash-'));
+  writeFileSync(join(configDir, 'tickline.json'), JSON.stringify({ aggregator: { wallClockMs: 0 } }));
 });
 afterAll(async () => {
+  rmSync(configDir, { recursive: true, force: true });
   await ctx.cleanup();
 });
 
@@ -102,6 +109,7 @@ function startAggregator(): TsChild {
     TICKLINE_INSTRUMENTS: INSTRUMENTS.map((i) => `${i.venue}:${i.symbol}`).join(','),
     TICKLINE_METRICS_PORT: '0',
     TICKLINE_LOG_LEVEL: 'warn',
+    TICKLINE_CONFIG: join(configDir, 'tickline.json'),
   });
 }
 

@@ -48,6 +48,11 @@ export interface CommitRequest {
    * an instance holding the same position: use it only where one instance owns the stream (a replay).
    */
   readonly samePosition?: boolean;
+  /**
+   * The commit count this state was built from (0 when nothing was committed). When given, any commit made
+   * meanwhile refuses this one, also one at the same position: the fence for `samePosition` commits.
+   */
+  readonly expectedCommits?: number;
 }
 
 export type CommitResult =
@@ -61,7 +66,8 @@ export type CommitResult =
   | { readonly committed: false; readonly reason: 'output-id'; readonly stream: string; readonly id: string };
 
 // KEYS: checkpoint hash, input stream, output streams (one per output entry).
-// ARGV: expected position ('' = none), new position, state, group, time, ack count, ack ids...,
+// ARGV: expected position ('' = none), new position, state, group, time, expected commit count ('' = any),
+//       ack count, ack ids...,
 //       then per output: id ('*' = auto), field count, field, value, ...
 // Everything is checked before the first write, so a refused commit writes nothing.
 const COMMIT_SCRIPT = `
@@ -74,8 +80,11 @@ local function after(a, b)
 end
 local current = redis.call('HGET', KEYS[1], 'pos') or ''
 if current ~= ARGV[1] then return {'stale', current} end
-local nack = tonumber(ARGV[6])
-local first = 7 + nack
+if ARGV[6] ~= '' and tonumber(redis.call('HGET', KEYS[1], 'commits') or '0') ~= tonumber(ARGV[6]) then
+  return {'stale', current}
+end
+local nack = tonumber(ARGV[7])
+local first = 8 + nack
 local tops = {}
 local i = first
 for k = 3, #KEYS do
@@ -93,7 +102,7 @@ for k = 3, #KEYS do
 end
 redis.call('HSET', KEYS[1], 'pos', ARGV[2], 'state', ARGV[3], 'at', ARGV[5])
 local commits = redis.call('HINCRBY', KEYS[1], 'commits', 1)
-if nack > 0 then redis.call('XACK', KEYS[2], ARGV[4], unpack(ARGV, 7, 6 + nack)) end
+if nack > 0 then redis.call('XACK', KEYS[2], ARGV[4], unpack(ARGV, 8, 7 + nack)) end
 local result = {'ok', commits}
 i = first
 for k = 3, #KEYS do
@@ -108,7 +117,8 @@ const COMMIT_SHA = createHash('sha1').update(COMMIT_SCRIPT).digest('hex');
 /**
  * Commits a consumer's state, its input position, its output entries and the acknowledgement of its input
  * entries in one Lua script (all keys in the instrument's hash tag, so it is one slot on Redis Cluster).
- * Compare-and-set on the previous position fences out a stale consumer whose entries were reclaimed.
+ * Compare-and-set on the previous position (and optionally the commit count) fences out a stale consumer
+ * whose entries were reclaimed.
  */
 export class Checkpointer {
   constructor(private readonly options: CheckpointerOptions) {
@@ -164,6 +174,7 @@ export class Checkpointer {
       request.state,
       this.options.group,
       String(Date.now()),
+      request.expectedCommits === undefined ? '' : String(request.expectedCommits),
       String(ack.length),
       ...ack,
     ];

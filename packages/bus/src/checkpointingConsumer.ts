@@ -1,4 +1,5 @@
 import { Checkpointer, type CommitResult, type OutputEntry } from './checkpoint';
+import { messageOf } from './consumerEntries';
 import { recordsAfter } from './consumerPositions';
 import { StreamConsumer, type StreamConsumerOptions } from './consumer';
 import { silentLogger, type BatchOutcome, type ConsumedEntry, type ConsumedRecord } from './consumerTypes';
@@ -44,18 +45,34 @@ export interface CheckpointingConsumerOptions<S> extends Omit<
   readonly stateCodec?: StateCodec<S>;
   /** Called when a commit is refused because another instance committed meanwhile. */
   readonly onRefused?: (result: CommitResult & { committed: false }) => void;
+  /**
+   * Work without input, run every `intervalMs` between batches (never during one): e.g. finalizing bars
+   * of a quiet instrument by wall clock. Its outputs are committed with its state at the same position.
+   */
+  readonly tick?: {
+    readonly intervalMs: number;
+    readonly run: (state: S) => TickResult<S> | Promise<TickResult<S>>;
+  };
 }
+
+/**
+ * What a tick (or `apply`) produced: undefined when there is nothing to commit. It may still have mutated
+ * the state (e.g. moved a watermark); that change is kept in memory and committed with the next batch.
+ */
+export type TickResult<S> = ProcessResult<S> | undefined;
 
 interface Loaded<S> {
   readonly state: S;
   readonly position: RecordPosition | undefined;
+  /** The checkpoint's commit count this state belongs to: fences commits at an unchanged position. */
+  readonly commits: number;
 }
 
 /**
  * Exactly-once state over a consumer group: reads in stream order, skips records at or before the
  * checkpoint, and commits state + position + outputs + acks atomically with a compare-and-set on the
- * previous position. A stale instance's commit is refused and it reloads; entries it held are processed by
- * whoever claimed them.
+ * previous position and commit count. A stale instance's commit is refused and it reloads; entries it held
+ * are processed by whoever claimed them. Batches, ticks and `apply` run one at a time.
  */
 export class CheckpointingConsumer<S> {
   readonly checkpointer: Checkpointer;
@@ -64,6 +81,9 @@ export class CheckpointingConsumer<S> {
   refusals = 0;
   private loaded: Loaded<S> | undefined;
   private readonly codec: StateCodec<S>;
+  private turn: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
 
   constructor(private readonly options: CheckpointingConsumerOptions<S>) {
     const { redis, stream, group, checkpointKey } = options;
@@ -73,19 +93,65 @@ export class CheckpointingConsumer<S> {
       ...options,
       streams: [stream],
       ordered: true,
-      handler: (entries) => this.handle(entries),
+      handler: (entries) => this.exclusive(() => this.handle(entries)),
     });
   }
 
-  start(): Promise<void> {
-    return this.consumer.start();
+  async start(): Promise<void> {
+    await this.consumer.start();
+    const tick = this.options.tick;
+    if (tick && !this.timer) {
+      this.timer = setInterval(() => void this.runTick(tick.run), tick.intervalMs).unref();
+    }
   }
 
-  stop(): Promise<void> {
-    return this.consumer.stop();
+  /** Stops the ticks and the consumer (the batch in flight finishes); `apply` still works afterwards. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.consumer.stop();
+    await this.turn;
   }
 
-  /** The state and position as last loaded or committed by this instance. */
+  /**
+   * Runs `run` on the current state between batches and commits its outputs with its state at the
+   * unchanged position, fenced by the commit count. False when there was nothing to commit (nothing
+   * consumed yet, or `run` returned undefined) or the commit was refused (the state is then reloaded).
+   */
+  apply(run: (state: S) => TickResult<S> | Promise<TickResult<S>>): Promise<boolean> {
+    return this.exclusive(async () => {
+      const base = await this.load();
+      if (!base.position) return false;
+      const result = await run(base.state);
+      if (!result) return false;
+      this.loaded = undefined;
+      return this.commit(base, base.position, result, []);
+    });
+  }
+
+  private async runTick(run: (state: S) => TickResult<S> | Promise<TickResult<S>>): Promise<void> {
+    if (this.ticking) return; // one queued at a time: a long batch must not pile ticks up behind it
+    this.ticking = true;
+    try {
+      await this.apply(run);
+    } catch (error) {
+      this.loaded = undefined; // reload from the checkpoint before the next batch or tick
+      (this.options.logger ?? silentLogger).warn('bus checkpoint: tick failed', {
+        key: this.options.checkpointKey,
+        error: messageOf(error),
+      });
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /** Runs `fn` after every batch, tick and apply queued before it. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.turn.then(fn);
+    this.turn = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The state, position and commit count as last loaded or committed by this instance. */
   get current(): Loaded<S> | undefined {
     return this.loaded;
   }
@@ -94,8 +160,12 @@ export class CheckpointingConsumer<S> {
     if (this.loaded) return this.loaded;
     const checkpoint = await this.checkpointer.load();
     this.loaded = checkpoint
-      ? { state: this.codec.decode(checkpoint.state), position: checkpoint.position }
-      : { state: this.options.initialState(), position: undefined };
+      ? {
+          state: this.codec.decode(checkpoint.state),
+          position: checkpoint.position,
+          commits: checkpoint.commits,
+        }
+      : { state: this.options.initialState(), position: undefined, commits: 0 };
     return this.loaded;
   }
 
@@ -106,17 +176,29 @@ export class CheckpointingConsumer<S> {
     if (!last) return 'ack'; // all at or before the checkpoint: committed already
     this.loaded = undefined; // until the commit succeeds, the in-memory state is not to be trusted
     const result = await this.options.process(base.state, records);
+    const ack = entries.map((entry) => entry.id);
+    return (await this.commit(base, last.position, result, ack)) ? 'none' : 'retry';
+  }
+
+  private async commit(
+    base: Loaded<S>,
+    position: RecordPosition,
+    result: ProcessResult<S>,
+    ack: readonly string[],
+  ): Promise<boolean> {
     const commit = await this.checkpointer.commit({
       expected: base.position,
-      position: last.position,
+      expectedCommits: base.commits,
+      position,
+      samePosition: ack.length === 0,
       state: this.codec.encode(result.state),
       outputs: result.outputs ?? [],
-      ack: entries.map((entry) => entry.id),
+      ack,
     });
     if (commit.committed) {
       this.commits += 1;
-      this.loaded = { state: result.state, position: last.position };
-      return 'none';
+      this.loaded = { state: result.state, position, commits: commit.commits };
+      return true;
     }
     this.refusals += 1;
     (this.options.logger ?? silentLogger).warn('bus checkpoint: commit refused; reloading', {
@@ -124,6 +206,6 @@ export class CheckpointingConsumer<S> {
       ...commit,
     });
     this.options.onRefused?.(commit);
-    return 'retry';
+    return false;
   }
 }

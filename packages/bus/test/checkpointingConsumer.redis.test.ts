@@ -18,6 +18,7 @@ import {
   type SeqRecord,
   type SeqState,
 } from './streamFixtures';
+import { sharedConsumerOptions } from './checkpointingConsumerFixtures';
 
 const instrument = { venue: 'test', symbol: 'EXO' };
 const N = 300;
@@ -63,15 +64,10 @@ function makeConsumer(
 ): CheckpointingConsumer<SeqState> {
   const consumer = new CheckpointingConsumer<SeqState>({
     redis: ctx.redis,
-    stream,
-    group: 'agg',
-    consumer: name,
-    checkpointKey: keys.checkpoint('agg', instrument),
-    deadLetterKey: keys.dlq('agg'),
+    ...sharedConsumerOptions(keys, instrument, name),
     initialState: emptySeqState,
     process: sumAndEmit,
     count: 3,
-    blockMs: 100,
     claimIdleMs: 60000,
     backoff: { initialMs: 10, maxMs: 100 },
     ...overrides,

@@ -211,6 +211,20 @@ const BusSchema = z
   .prefault({})
   .describe('Redis Streams tuning.');
 
+const AggregatorSchema = z
+  .strictObject({
+    wallClockMs: int(0, 3_600_000, 'expected milliseconds, 0 to disable')
+      .default(1000)
+      .describe(
+        'Live mode: an instrument without trades for this long has its watermark moved to wall-clock now minus the allowed lateness (finalizing its bars); checked this often. 0 keeps live mode on event time only.',
+      ),
+    partialIntervalMs: int(0, 3_600_000, 'expected milliseconds, 0 to disable')
+      .default(0)
+      .describe('Publish the open (partial) bars of an instrument at most this often; 0 publishes none.'),
+  })
+  .prefault({})
+  .describe('The aggregator service (tick streams to bar streams).');
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const ConfigSchema = z
@@ -249,6 +263,7 @@ export const ConfigSchema = z
       .prefault({})
       .describe('Strategy gateway.'),
     bus: BusSchema,
+    aggregator: AggregatorSchema,
     log: z
       .strictObject({
         level: z

@@ -1,17 +1,23 @@
 import { hostname } from 'node:os';
+import type { TicklineConfig } from '@tickline/config';
 import type { Timeframe } from '@tickline/core';
 
-/** Options of the aggregator service; every field has a default, so `tickline run aggregator` needs none. */
+/**
+ * Options of the aggregator service; every field has a default (the timing ones from the `aggregator`
+ * config section), so `tickline run aggregator` needs none.
+ */
 export interface AggregatorOptions {
   /** Timeframes built for every configured instrument. Default 1m 5m 15m 1h 4h 1d. */
   readonly timeframes?: readonly Timeframe[];
   /**
-   * Replay mode: time moves on the trades' event times only (no wall-clock timer), and every open bar is
-   * flushed (published final) when the service stops. Default false.
+   * Replay mode: time moves on the trades' event times only (no wall-clock finalization), and every open
+   * bar is flushed (published final) when the service stops. Default false.
    */
   readonly replay?: boolean;
-  /** Publish partial (not yet final) bars too, once per batch per open bar. Default false. */
-  readonly partials?: boolean;
+  /** Publish the open (partial) bars at most this often per instrument; 0 none. Default: config. */
+  readonly partialIntervalMs?: number;
+  /** Live mode: finalize by wall clock after this long without trades; 0 never. Default: config. */
+  readonly wallClockMs?: number;
   /** Allowed lateness (ms) of the aggregator's watermark. Default 2000. */
   readonly allowedLatenessMs?: number;
   /** Revision window (ms). Default one hour. */
@@ -26,11 +32,14 @@ export interface AggregatorOptions {
 
 export const DEFAULT_AGGREGATOR_TIMEFRAMES: readonly Timeframe[] = ['1m', '5m', '15m', '1h', '4h', '1d'];
 
-export function resolveAggregatorOptions(options: AggregatorOptions) {
+export function resolveAggregatorOptions(options: AggregatorOptions, config: TicklineConfig) {
+  const replay = options.replay ?? false;
   return {
     timeframes: options.timeframes ?? DEFAULT_AGGREGATOR_TIMEFRAMES,
-    replay: options.replay ?? false,
-    partials: options.partials ?? false,
+    replay,
+    partialIntervalMs: options.partialIntervalMs ?? config.aggregator.partialIntervalMs,
+    // Replay mode runs on event time only, whatever the config says.
+    wallClockMs: replay ? 0 : (options.wallClockMs ?? config.aggregator.wallClockMs),
     allowedLatenessMs: options.allowedLatenessMs ?? 2000,
     revisionWindowMs: options.revisionWindowMs ?? 3_600_000,
     group: options.group ?? 'aggregator',

@@ -1,5 +1,6 @@
 // @tickline/aggregator-service: tick streams to bar streams, exactly once.
-export { createAggregatorService, aggregatorStateCodec } from './aggregatorService';
+export { createAggregatorService } from './aggregatorService';
+export { aggregatorStateCodec, InstrumentWorker, type WorkerDeps } from './instrumentWorker';
 export {
   DEFAULT_AGGREGATOR_TIMEFRAMES,
   resolveAggregatorOptions,
