@@ -62,6 +62,8 @@ export interface AlpacaMockConnection {
   stalledUntil: number;
   stallUsed: boolean;
   socket: WebSocket;
+  /** The TCP socket under `socket` (drops end it). */
+  tcp: Duplex;
 }
 
 type Item = Record<string, unknown>;
@@ -157,10 +159,10 @@ export class AlpacaMockServer extends MockVenueServer<AlpacaMockConnection> {
       '/v1beta1/overnight',
     ];
     if (!feeds.includes(path)) return endUpgrade(socket, '404 Not Found');
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req, path));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, socket, req, path));
   }
 
-  private onConnection(socket: WebSocket, req: IncomingMessage, path: string): void {
+  private onConnection(socket: WebSocket, tcp: Duplex, req: IncomingMessage, path: string): void {
     const c: AlpacaMockConnection = {
       id: this.connections.length + 1,
       path,
@@ -176,6 +178,7 @@ export class AlpacaMockServer extends MockVenueServer<AlpacaMockConnection> {
       stalledUntil: 0,
       stallUsed: false,
       socket,
+      tcp,
     };
     this.connections.push(c);
     socket.on('error', () => undefined);

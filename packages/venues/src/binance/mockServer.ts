@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { WebSocket } from 'ws';
+import { WebSocket } from 'ws';
 import { applyCountFaults, isStalled } from '../mock/countFaults';
 import { endUpgrade, listenHttp } from '../mock/mockHttp';
 import type { ReplayOptions } from '../mock/mockReplay';
@@ -53,6 +53,8 @@ export interface MockConnection {
   lastPongAt: number;
   incoming: number[];
   socket: WebSocket;
+  /** The TCP socket under `socket` (drops end it). */
+  tcp: Duplex;
 }
 
 export type { ReplayOptions } from '../mock/mockReplay';
@@ -121,7 +123,8 @@ export class BinanceMockServer extends MockVenueServer<MockConnection> {
     let delivered = 0;
     const malformed = malformedDraw(this.faults.malformedRate, this.random);
     for (const c of this.openConnections) {
-      if (!c.streams.includes(stream) || isStalled(c)) continue;
+      // A socket the client already cut (the server has not seen it yet) would swallow the frame.
+      if (!c.streams.includes(stream) || isStalled(c) || c.socket.readyState !== WebSocket.OPEN) continue;
       this.send(c, { stream, payload });
       c.sent += 1;
       delivered += 1;
@@ -164,11 +167,12 @@ export class BinanceMockServer extends MockVenueServer<MockConnection> {
       endUpgrade(socket, route ? '400 Bad Request' : '404 Not Found');
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req.url ?? '/', route));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, socket, req.url ?? '/', route));
   }
 
   private onConnection(
     socket: WebSocket,
+    tcp: Duplex,
     path: string,
     route: { combined: boolean; streams: string[] },
   ): void {
@@ -189,6 +193,7 @@ export class BinanceMockServer extends MockVenueServer<MockConnection> {
       lastPongAt: now,
       incoming: [],
       socket,
+      tcp,
     };
     this.connections.push(c);
     const ageTimer = setTimeout(() => socket.close(1000), this.options.maxConnectionAgeMs);

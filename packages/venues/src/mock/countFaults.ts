@@ -1,8 +1,12 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 
 /** Fault switches every mock venue has, counted per connection in data frames. */
 export interface CountFaults {
-  /** Each connection is cut (TCP reset, no close frame) after it was sent this many data frames. */
+  /**
+   * Each connection is dropped after it was sent this many data frames: the TCP stream ends without a
+   * WebSocket close frame (the client sees 1006), after what was already sent (see dropConnection).
+   */
   closeAfterMessages?: number;
   /** Each connection goes silent (no data, no pings, no replies) after this many data frames... */
   stallAfterMessages?: number;
@@ -16,14 +20,27 @@ export interface CountedConnection {
   stalledUntil: number;
   stallUsed: boolean;
   socket: WebSocket;
+  /** The TCP socket under `socket`, to drop the link below the WebSocket protocol. */
+  tcp: Duplex;
+}
+
+/**
+ * A network drop as the client sees it: no close frame, the stream just ends. Frames already handed
+ * to the socket still arrive first (ending, not destroying, flushes them), so a test knows exactly
+ * which frames reached the client: those counted in `sent`.
+ */
+export function dropConnection(c: CountedConnection): void {
+  c.open = false;
+  c.tcp.end();
+  // A peer that never closes its side must not keep the socket forever.
+  setTimeout(() => c.tcp.destroy(), 5000).unref();
 }
 
 /** Applies close-after-N and stall-after-N to a connection that was just sent a data frame. */
 export function applyCountFaults(c: CountedConnection, faults: CountFaults): void {
   const { closeAfterMessages, stallAfterMessages, stallMs } = faults;
   if (closeAfterMessages !== undefined && c.sent >= closeAfterMessages) {
-    c.open = false;
-    c.socket.terminate();
+    dropConnection(c);
   } else if (stallAfterMessages !== undefined && !c.stallUsed && c.sent >= stallAfterMessages) {
     c.stallUsed = true;
     c.stalledUntil = Date.now() + (stallMs ?? 0);

@@ -3,6 +3,7 @@ export { closeHttp, endUpgrade, listenHttp, portOf } from './mockHttp';
 export { replayFrames, type ReplayOptions, type ReplayTarget } from './mockReplay';
 export {
   applyCountFaults,
+  dropConnection,
   isStalled,
   seededRandom,
   type CountFaults,

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { RecordedFrame } from '../recording/recordingFile';
-import type { CountedConnection } from './countFaults';
+import { dropConnection, type CountedConnection } from './countFaults';
 import { closeHttp, endUpgrade, portOf } from './mockHttp';
 import { replayFrames, type ReplayOptions } from './mockReplay';
 
@@ -63,12 +63,9 @@ export abstract class MockVenueServer<C extends CountedConnection> {
     for (const c of this.openConnections) c.stalledUntil = Date.now() + ms;
   }
 
-  /** Cuts every connection without a close frame. */
+  /** Drops every connection without a close frame (see {@link dropConnection}). */
   dropConnections(): void {
-    for (const c of this.openConnections) {
-      c.open = false;
-      c.socket.terminate();
-    }
+    for (const c of this.openConnections) dropConnection(c);
   }
 
   /** Plays recorded frames through {@link publishFrame}; resolves when done or when the server closes. */
