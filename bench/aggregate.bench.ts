@@ -1,19 +1,23 @@
 /**
  * `npm run bench -- aggregate [trades] [instruments] [processes]`: the offline aggregation core (issue 4,
  * "Benchmarks") on 10,000,000 trades across 100 instruments into 1m, 5m, 15m, 1h, 4h and 1d bars at once,
- * against a bare loop that only computes 1m OHLCV over the same trades, routed the same way, in the same run.
+ * against a bare loop that only computes 1m OHLCV over the same trades, in the same run.
  *
  * Trades are generated in chunks of 1,000,000 interleaved across the instruments (a day of event time,
- * each instrument's times jittered by up to 500 ms, so within the allowed lateness, and 0.1% duplicates);
- * only the aggregation of a chunk is timed. Instruments are split across `processes` forked runs (default
- * 2, one a core): each times its share, and throughput is all trades over the slowest share's time.
+ * each instrument's times jittered by up to 500 ms, so within the allowed lateness; 0.1% duplicates;
+ * ids consecutive per instrument, as Binance's). A chunk is held as columns (typed arrays), the way the
+ * offline path reads a tick file; only the aggregation of a chunk is timed: routing the rows to their
+ * instrument (a counting sort) and TimeBarAggregator.pushColumns per instrument. The same core fed one
+ * Trade object at a time (the service's path) is timed too. Instruments are split across `processes`
+ * forked runs (default 2, one a core): each times its share, and throughput is all trades over the
+ * slowest share's time. Then `tickline aggregate` end to end over a generated JSONL file.
  */
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type Trade } from '@tickline/core';
-import { TimeBarAggregator, type AggregationEvent } from '@tickline/aggregation';
+import { TimeBarAggregator, type AggregationEvent, type TradeColumns } from '@tickline/aggregation';
 
 const TIMEFRAMES = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
 const CHUNK = 1_000_000;
@@ -24,8 +28,20 @@ const GOAL = 10_000_000;
 interface Share {
   trades: number;
   seconds: number;
+  objectSeconds: number;
   bareSeconds: number;
   finals: number;
+}
+
+/** A chunk of trades as columns, in arrival order, with each row's instrument. */
+interface Chunk extends TradeColumns {
+  ts: Float64Array;
+  recvTs: Float64Array;
+  price: Float64Array;
+  size: Float64Array;
+  id: string[];
+  instrument: Int32Array;
+  length: number;
 }
 
 /** A deterministic generator, so every process and every run sees the same trades. */
@@ -40,42 +56,90 @@ function random(seed: number): () => number {
   };
 }
 
-/** Chunk `index` of the whole stream, keeping only the instruments of this share. */
-function chunk(index: number, total: number, instruments: number, share: number, shares: number): Trade[] {
+function columns(length: number): Chunk {
+  const floats = () => new Float64Array(length);
+  const id: string[] = [];
+  const chunk = { ts: floats(), recvTs: floats(), price: floats(), size: floats(), id };
+  return { ...chunk, instrument: new Int32Array(length), length: 0 };
+}
+
+/**
+ * Chunk `index` of the whole stream, keeping only the instruments of this share. Prices and ids carry
+ * on from the previous chunk of the same run (`prices`, `nextIds`, `lastRow` per instrument).
+ */
+function chunk(
+  index: number,
+  total: number,
+  instruments: number,
+  share: number,
+  shares: number,
+  carry: Carry,
+) {
   const next = random(index + 1);
-  const prices = Array.from({ length: instruments }, (_, i) => 100 + i);
-  const trades: Trade[] = [];
-  const last: (Trade | undefined)[] = [];
   const first = index * CHUNK;
   const count = Math.min(CHUNK, total - first);
+  const out = columns(count);
   for (let i = 0; i < count; i++) {
     const n = first + i;
     const instrument = Math.floor(next() * instruments);
-    const price = (prices[instrument]! *= 1 + (next() - 0.5) * 0.001);
+    const price = (carry.prices[instrument]! *= 1 + (next() - 0.5) * 0.001);
     const jitter = Math.floor(next() * 500);
     const size = 0.001 + next();
-    const duplicate = next() < 0.001 ? last[instrument] : undefined;
+    const duplicate = next() < 0.001 && carry.last[instrument] !== undefined;
     if (instrument % shares !== share) continue;
-    if (duplicate !== undefined) {
-      trades.push({ ...duplicate });
+    const row = out.length++;
+    out.instrument[row] = instrument;
+    if (duplicate) {
+      const [ts, recvTs, p, s, id] = carry.last[instrument]!;
+      out.ts[row] = ts;
+      out.recvTs[row] = recvTs;
+      out.price[row] = p;
+      out.size[row] = s;
+      out.id.push(id);
       continue;
     }
     const ts = START + Math.floor((n / total) * DAY_MS) - jitter;
-    const id = String(4_200_000_000 + n);
-    const trade: Trade = {
-      venue: 'binance',
-      symbol: `S${instrument}`,
-      ts,
-      recvTs: ts + 3,
-      price,
-      size,
-      side: 'buy',
-      id,
-    };
-    last[instrument] = trade;
-    trades.push(trade);
+    const id = String(carry.nextIds[instrument]!++);
+    out.ts[row] = ts;
+    out.recvTs[row] = ts + 3;
+    out.price[row] = price;
+    out.size[row] = size;
+    out.id.push(id);
+    carry.last[instrument] = [ts, ts + 3, price, size, id];
   }
-  return trades;
+  return out;
+}
+
+interface Carry {
+  prices: number[];
+  nextIds: number[];
+  last: ([number, number, number, number, string] | undefined)[];
+}
+
+function carry(instruments: number): Carry {
+  return {
+    prices: Array.from({ length: instruments }, (_, i) => 100 + i),
+    nextIds: Array.from({ length: instruments }, (_, i) => 4_200_000_000 + i * 10_000_000),
+    last: [],
+  };
+}
+
+function trades(chunk: Chunk): Trade[] {
+  const result: Trade[] = [];
+  for (let i = 0; i < chunk.length; i++) {
+    const ts = chunk.ts[i]!;
+    result.push({
+      venue: 'binance',
+      symbol: `S${chunk.instrument[i]}`,
+      ts,
+      recvTs: chunk.recvTs[i]!,
+      price: chunk.price[i]!,
+      size: chunk.size[i]!,
+      side: 'buy',
+      id: chunk.id[i]!,
+    });
+  }
+  return result;
 }
 
 // Collect the generated chunk's garbage before timing, so that generation's GC is not billed to the loops.
@@ -89,64 +153,93 @@ function seconds(run: () => void): number {
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-/** The bare loop: 1m OHLCV per instrument, nothing else, found by the same Map lookup. */
-interface Ohlcv {
-  start: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  bars: number;
-}
-
-function bareLoop(trades: Trade[], states: Map<string, Ohlcv>): void {
-  for (const trade of trades) {
-    let state = states.get(trade.symbol);
-    if (state === undefined) {
-      state = { start: NaN, open: 0, high: 0, low: 0, close: 0, volume: 0, bars: 0 };
-      states.set(trade.symbol, state);
+/** The bare loop: 1m OHLCV per instrument (7 numbers each in one array), nothing else. */
+function bareLoop(chunk: Chunk, state: Float64Array): void {
+  const { ts, price, size, instrument } = chunk;
+  for (let i = 0; i < chunk.length; i++) {
+    const at = instrument[i]! * 7;
+    const p = price[i]!;
+    const start = ts[i]! - (ts[i]! % 60_000);
+    if (start !== state[at]) {
+      state[at] = start;
+      state[at + 1] = state[at + 2] = state[at + 3] = p;
+      state[at + 5] = 0;
+      state[at + 6]!++;
     }
-    const start = trade.ts - (trade.ts % 60_000);
-    if (start !== state.start) {
-      state.bars++;
-      state.start = start;
-      state.open = state.high = state.low = trade.price;
-      state.volume = 0;
-    }
-    if (trade.price > state.high) state.high = trade.price;
-    if (trade.price < state.low) state.low = trade.price;
-    state.close = trade.price;
-    state.volume += trade.size;
+    if (p > state[at + 2]!) state[at + 2] = p;
+    if (p < state[at + 3]!) state[at + 3] = p;
+    state[at + 4] = p;
+    state[at + 5]! += size[i]!;
   }
 }
 
+/**
+ * Routes a chunk's rows to their instruments (a stable counting sort into `sorted`) and pushes each
+ * instrument's run through its aggregator's column path.
+ */
+function aggregateColumns(
+  chunk: Chunk,
+  sorted: Chunk,
+  aggregators: TimeBarAggregator[],
+  out: AggregationEvent[],
+) {
+  const instruments = aggregators.length;
+  const starts = new Int32Array(instruments + 1);
+  for (let i = 0; i < chunk.length; i++) starts[chunk.instrument[i]! + 1]!++;
+  for (let k = 0; k < instruments; k++) starts[k + 1]! += starts[k]!;
+  const cursor = starts.slice(0, instruments);
+  for (let i = 0; i < chunk.length; i++) {
+    const row = cursor[chunk.instrument[i]!]!++;
+    sorted.ts[row] = chunk.ts[i]!;
+    sorted.recvTs[row] = chunk.recvTs[i]!;
+    sorted.price[row] = chunk.price[i]!;
+    sorted.size[row] = chunk.size[i]!;
+    sorted.id[row] = chunk.id[i]!;
+  }
+  for (let k = 0; k < instruments; k++) aggregators[k]!.pushColumns(sorted, starts[k], starts[k + 1], out);
+}
+
+function aggregators(instruments: number): TimeBarAggregator[] {
+  return Array.from(
+    { length: instruments },
+    (_, k) => new TimeBarAggregator({ venue: 'binance', symbol: `S${k}`, timeframes: TIMEFRAMES }),
+  );
+}
+
+function bySymbol(instruments: number): Map<string, TimeBarAggregator> {
+  return new Map(aggregators(instruments).map((aggregator, k) => [`S${k}`, aggregator]));
+}
+
 function runShare(total: number, instruments: number, share: number, shares: number): Share {
-  const aggregators = new Map<string, TimeBarAggregator>();
-  const bare = new Map<string, Ohlcv>();
-  const result: Share = { trades: 0, seconds: 0, bareSeconds: 0, finals: 0 };
+  const byColumns = aggregators(instruments);
+  const byObjects = bySymbol(instruments);
+  const bare = new Float64Array(instruments * 7).fill(NaN);
+  const result: Share = { trades: 0, seconds: 0, objectSeconds: 0, bareSeconds: 0, finals: 0 };
   const out: AggregationEvent[] = [];
+  const objectOut: AggregationEvent[] = [];
+  const state = carry(instruments);
+  const sorted = columns(CHUNK);
   for (let index = 0; index * CHUNK < total; index++) {
-    const trades = chunk(index, total, instruments, share, shares);
-    result.trades += trades.length;
-    result.bareSeconds += seconds(() => bareLoop(trades, bare));
+    const last = (index + 1) * CHUNK >= total;
+    const rows = chunk(index, total, instruments, share, shares, state);
+    result.trades += rows.length;
+    result.bareSeconds += seconds(() => bareLoop(rows, bare));
     result.seconds += seconds(() => {
-      for (const trade of trades) {
-        let aggregator = aggregators.get(trade.symbol);
-        if (aggregator === undefined) {
-          aggregator = new TimeBarAggregator({
-            venue: 'binance',
-            symbol: trade.symbol,
-            timeframes: TIMEFRAMES,
-          });
-          aggregators.set(trade.symbol, aggregator);
-        }
-        aggregator.push(trade, out);
-      }
-      if ((index + 1) * CHUNK >= total) for (const aggregator of aggregators.values()) aggregator.flush(out);
+      aggregateColumns(rows, sorted, byColumns, out);
+      if (last) for (const aggregator of byColumns) aggregator.flush(out);
+    });
+    const objects = trades(rows);
+    result.objectSeconds += seconds(() => {
+      for (const trade of objects) byObjects.get(trade.symbol)!.push(trade, objectOut);
+      if (last) for (const aggregator of byObjects.values()) aggregator.flush(objectOut);
     });
     for (const event of out) if (event.kind === 'final') result.finals++;
+    const objectFinals = objectOut.filter((event) => event.kind === 'final').length;
+    const columnFinals = out.filter((event) => event.kind === 'final').length;
+    if (objectFinals !== columnFinals)
+      throw new Error(`column and object paths disagree: ${columnFinals} vs ${objectFinals} final bars`);
     out.length = 0;
+    objectOut.length = 0;
   }
   return result;
 }
@@ -167,13 +260,19 @@ function forkShare(total: number, instruments: number, share: number, shares: nu
   });
 }
 
+const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
+
 function report(label: string, total: number, shares: Share[]): void {
   const slowest = Math.max(...shares.map((s) => s.seconds));
+  const slowestObjects = Math.max(...shares.map((s) => s.objectSeconds));
   const slowestBare = Math.max(...shares.map((s) => s.bareSeconds));
   const rate = total / slowest;
-  const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
+  const bare = total / slowestBare;
   console.log(
-    `${label.padEnd(12)} ${fmt(rate).padStart(12)} trades/s   bare 1m loop ${fmt(total / slowestBare).padStart(12)} trades/s   ratio ${(rate / (total / slowestBare)).toFixed(3)}   goal >= ${fmt(GOAL)}: ${rate >= GOAL ? 'met' : 'NOT met'}`,
+    `${label.padEnd(12)} columns ${fmt(rate).padStart(11)} trades/s   bare 1m loop ${fmt(bare).padStart(11)} trades/s   ratio ${(rate / bare).toFixed(3)}   goal >= ${fmt(GOAL)}: ${rate >= GOAL ? 'met' : 'NOT met'}`,
+  );
+  console.log(
+    `${''.padEnd(12)} Trade objects ${fmt(total / slowestObjects).padStart(11)} trades/s (one push per trade, the service's path)`,
   );
 }
 
@@ -199,7 +298,5 @@ export async function main(args: string[]): Promise<void> {
   );
   report(`${processes} processes`, total, shares);
   const finals = shares.reduce((sum, s) => sum + s.finals, 0);
-  console.log(
-    `final bars: ${finals.toLocaleString('en-US')} (single process: ${single.finals.toLocaleString('en-US')})`,
-  );
+  console.log(`final bars: ${fmt(finals)} (single process: ${fmt(single.finals)})`);
 }

@@ -48,6 +48,11 @@ export interface SlotState extends BuilderState {
 export interface LaneState {
   /** specName() of the series, checked on restore. */
   series: string;
+  /**
+   * The series whose closed bars this one is built from (absent: built trade by trade, as in every
+   * snapshot written before rollups existed; such a snapshot restores that way).
+   */
+  rolledFrom?: string;
   open: SlotState[];
   closed: SlotState[];
   covered: StoredNumber;

@@ -86,6 +86,26 @@ export class BarBuilder {
     this.trades += bar.trades;
   }
 
+  /**
+   * Merges the figures of a builder over a disjoint interval (a closed lower-timeframe bar into the
+   * higher bar containing it): the result equals adding that builder's trades one by one.
+   */
+  merge(other: BarBuilder): void {
+    if (other.firstTs < this.firstTs) {
+      this.firstTs = other.firstTs;
+      this.open = other.open;
+    }
+    if (other.lastTs >= this.lastTs && other.lastTs > -Infinity) {
+      this.lastTs = other.lastTs;
+      this.close = other.close;
+    }
+    if (other.high > this.high) this.high = other.high;
+    if (other.low < this.low) this.low = other.low;
+    this.volume += other.volume;
+    this.notional += other.notional;
+    this.trades += other.trades;
+  }
+
   /** A bar with no trades, flat at `price` (flat fill of an empty interval); the next add() overwrites it. */
   fillFlat(price: number): void {
     this.open = this.high = this.low = this.close = price;

@@ -14,6 +14,7 @@ export {
 } from './events';
 export { DEFAULT_GATE_OPTIONS, TradeGate, type GateOptions } from './tradeGate';
 export { TimeBarAggregator, type TimeBarAggregatorOptions } from './timeBarAggregator';
+export { tradeAt, type TradeColumns } from './tradeColumns';
 export {
   ThresholdBarAggregator,
   type ThresholdBar,

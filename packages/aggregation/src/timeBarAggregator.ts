@@ -1,4 +1,4 @@
-import { type Bar, type Trade } from '@tickline/core';
+import { isMultipleOf, type Bar, type Timeframe, type Trade } from '@tickline/core';
 import { AggregationError } from './aggregationError';
 import { type TimeAggregatorState } from './aggregatorState';
 import { barGrid, specName, type TimeBarSpec } from './barGrid';
@@ -6,7 +6,8 @@ import { type AggregationEvent, type AggregationStats } from './events';
 import { qualityRules, type ExternalEvidence, type QualityRules } from './quality';
 import { saleConditionUpdates, UPDATES_ALL } from './saleConditions';
 import { TimeLane, type LaneSettings } from './timeLane';
-import { TradeGate, type GateOptions } from './tradeGate';
+import { tradeAt, type TradeColumns } from './tradeColumns';
+import { ACCEPTED, DUPLICATE, TradeGate, type GateOptions, type Verdict } from './tradeGate';
 
 export interface TimeBarAggregatorOptions extends GateOptions {
   venue: Bar['venue'];
@@ -35,12 +36,23 @@ export interface TimeBarAggregatorOptions extends GateOptions {
  * Time bars of one instrument for several timeframes at once, on event time. Pure: time moves only
  * with the trades' event times and with advanceTo(); every output is an event appended to `out`.
  * The rules (watermark, lateness, revisions, de-duplication, fill) are in the package README.
+ *
+ * Hot path (docs/aggregation.md): a trade updates only the finest series (the base) and the series
+ * that are not whole multiples of it; the others are rolled up from the base's bars as those close,
+ * which gives the same bars (rollup equals direct). A trade whose base bar is already final, or whose
+ * bar in a rolled-up series is, goes to that series directly, as a revision would.
  */
 export class TimeBarAggregator {
   private readonly gate: TradeGate;
+  /** In the order of the options (snapshots, partials). */
   private lanes: TimeLane[];
   private readonly settings: LaneSettings;
   private readonly saleConditions: boolean;
+  private base!: TimeLane;
+  private derived: TimeLane[] = [];
+  private direct: TimeLane[] = [];
+  /** Base first, so its closed bars are merged before the rolled-up series close. */
+  private ordered: TimeLane[] = [];
 
   constructor(options: TimeBarAggregatorOptions) {
     checkTimeframes(options.timeframes);
@@ -55,6 +67,41 @@ export class TimeBarAggregator {
       evidence: options.evidence,
     };
     this.lanes = options.timeframes.map((spec) => new TimeLane(barGrid(spec), this.settings, spec));
+    const base = rollupBase(options.timeframes);
+    for (const [i, spec] of options.timeframes.entries()) {
+      if (
+        i !== base &&
+        typeof spec === 'string' &&
+        isMultipleOf(spec, options.timeframes[base] as Timeframe)
+      ) {
+        this.lanes[i]!.rolledFrom = specName(options.timeframes[base]!);
+      }
+    }
+    this.wire(options.timeframes);
+  }
+
+  /** Links the base to the series rolled up from it (their `rolledFrom`), the rest trade by trade. */
+  private wire(specs: readonly TimeBarSpec[]): void {
+    const names = specs.map(specName);
+    const from = this.lanes.find((lane) => lane.rolledFrom !== undefined)?.rolledFrom;
+    const baseIndex = from === undefined ? 0 : names.indexOf(from);
+    const base = this.lanes[baseIndex];
+    if (
+      base === undefined ||
+      base.rolledFrom !== undefined ||
+      this.lanes.some((l) => l.rolledFrom !== undefined && l.rolledFrom !== from)
+    ) {
+      throw new AggregationError(
+        'INVALID_STATE',
+        `snapshot rolls series up from ${from}, which it does not build directly`,
+      );
+    }
+    this.base = base;
+    this.derived = this.lanes.filter((lane) => lane.rolledFrom !== undefined);
+    this.direct = this.lanes.filter((lane) => lane !== base && lane.rolledFrom === undefined);
+    base.targets.length = 0;
+    base.targets.push(...this.derived);
+    this.ordered = [base, ...this.derived, ...this.direct];
   }
 
   /**
@@ -89,6 +136,7 @@ export class TimeBarAggregator {
     aggregator.lanes = options.timeframes.map((spec, i) =>
       TimeLane.restore(barGrid(spec), aggregator.settings, spec, state.lanes[i]!),
     );
+    aggregator.wire(options.timeframes);
     return aggregator;
   }
 
@@ -99,23 +147,17 @@ export class TimeBarAggregator {
 
   push(trade: Trade, out: AggregationEvent[] = []): AggregationEvent[] {
     const gate = this.gate;
-    const outOfOrder = trade.ts < gate.newest;
-    const duplicates = gate.duplicates;
-    if (!gate.admit(trade, out)) {
-      if (gate.duplicates !== duplicates) for (const lane of this.lanes) lane.countDuplicate(trade.ts);
+    if (trade.symbol !== gate.symbol || trade.venue !== gate.venue) {
+      gate.rejectOther(trade, out);
       return out;
     }
-    const watermark = gate.watermark;
     const conditions = trade.conditions;
     const updates =
       conditions === undefined || !this.saleConditions
         ? UPDATES_ALL
         : saleConditionUpdates(conditions, trade.tape);
-    for (const lane of this.lanes) {
-      // A summary print (updates nothing) is accepted, so its id is known, but joins no bar.
-      if (updates !== 0) lane.add(trade.price, trade.size, trade.ts, outOfOrder, updates, out);
-      if (watermark >= lane.nextFinalEnd) lane.finalize(watermark, this.gate.revisable, out);
-    }
+    const verdict = this.take(trade.ts, trade.recvTs, trade.price, trade.size, trade.id, updates, out);
+    if (verdict > DUPLICATE) gate.reject(out, trade, verdict);
     return out;
   }
 
@@ -125,13 +167,75 @@ export class TimeBarAggregator {
   }
 
   /**
+   * Rows `from` to `to` (exclusive) of trade columns, all of this aggregator's instrument (they are not
+   * checked against it): the same as pushing them as Trades, without a Trade object per row.
+   */
+  pushColumns(
+    columns: TradeColumns,
+    from = 0,
+    to = columns.ts.length,
+    out: AggregationEvent[] = [],
+  ): AggregationEvent[] {
+    const { ts, recvTs, price, size, id, conditions } = columns;
+    const tapes = columns.tape;
+    const useConditions = conditions !== undefined && this.saleConditions;
+    for (let i = from; i < to; i++) {
+      const updates = useConditions ? saleConditionUpdates(conditions[i], tapes?.[i]) : UPDATES_ALL;
+      const verdict = this.take(ts[i]!, recvTs[i]!, price[i]!, size[i]!, id[i]!, updates, out);
+      if (verdict > DUPLICATE) {
+        this.gate.reject(out, tradeAt(columns, i, this.settings.venue, this.settings.symbol), verdict);
+      }
+    }
+    return out;
+  }
+
+  /** One trade of this instrument, after the sale conditions: the per-trade work, in plain code. */
+  private take(
+    ts: number,
+    recvTs: number,
+    price: number,
+    size: number,
+    id: string,
+    updates: number,
+    out: AggregationEvent[],
+  ): Verdict {
+    const gate = this.gate;
+    const outOfOrder = ts < gate.newest;
+    const verdict = gate.verdict(ts, recvTs, id);
+    if (verdict !== ACCEPTED) {
+      if (verdict === DUPLICATE) this.countDuplicate(ts);
+      return verdict;
+    }
+    // A summary print (updates nothing) is accepted, so its id is known, but joins no bar.
+    if (updates !== 0) {
+      const late = this.base.add(price, size, ts, outOfOrder, updates, out);
+      for (const lane of this.derived) {
+        if (late || ts < lane.covered) lane.add(price, size, ts, outOfOrder, updates, out);
+      }
+      for (const lane of this.direct) lane.add(price, size, ts, outOfOrder, updates, out);
+    }
+    const watermark = gate.watermark;
+    for (const lane of this.ordered) {
+      if (watermark >= lane.nextFinalEnd) lane.finalize(watermark, gate.revisable, out);
+    }
+    return ACCEPTED;
+  }
+
+  /** A duplicate counts on its bar while open: a rolled-up series learns it from the base bar, if open. */
+  private countDuplicate(ts: number): void {
+    const inBase = this.base.countDuplicate(ts);
+    for (const lane of this.derived) if (!inBase || ts < lane.covered) lane.countDuplicate(ts);
+    for (const lane of this.direct) lane.countDuplicate(ts);
+  }
+
+  /**
    * Moves the watermark to `watermark` (never back) and closes what it passes: how a service
    * finalizes bars of a quiet instrument from its wall clock (now minus the allowed lateness).
    */
   advanceTo(watermark: number, out: AggregationEvent[] = []): AggregationEvent[] {
     this.gate.advance(watermark);
     const current = this.gate.watermark;
-    for (const lane of this.lanes) {
+    for (const lane of this.ordered) {
       if (current >= lane.nextFinalEnd) lane.finalize(current, this.gate.revisable, out);
     }
     return out;
@@ -142,13 +246,16 @@ export class TimeBarAggregator {
    * afterwards revises those bars like any late trade.
    */
   flush(out: AggregationEvent[] = []): AggregationEvent[] {
-    for (const lane of this.lanes) lane.finalize(Infinity, this.gate.revisable, out);
+    for (const lane of this.ordered) lane.finalize(Infinity, this.gate.revisable, out);
     return out;
   }
 
   /** The open bars as they stand, for partial updates at whatever rate the caller chooses. */
   partials(out: AggregationEvent[] = []): AggregationEvent[] {
-    for (const lane of this.lanes) lane.partials(out);
+    for (const lane of this.lanes) {
+      if (lane.rolledFrom === undefined) lane.partials(out);
+      else lane.partialsOver(this.base, out);
+    }
     return out;
   }
 
@@ -177,4 +284,22 @@ function checkTimeframes(specs: readonly TimeBarSpec[]): void {
     }
     seen.set(timeframe, specName(spec));
   }
+}
+
+/**
+ * The series the others roll up from: the UTC series of which the most others are whole multiples
+ * (the first such); equity days and series that are no multiple of it are built trade by trade.
+ */
+function rollupBase(specs: readonly TimeBarSpec[]): number {
+  let best = 0;
+  let bestCount = -1;
+  for (const [i, lower] of specs.entries()) {
+    if (typeof lower !== 'string') continue;
+    const count = specs.filter((s, j) => j !== i && typeof s === 'string' && isMultipleOf(s, lower)).length;
+    if (count > bestCount) {
+      best = i;
+      bestCount = count;
+    }
+  }
+  return best;
 }

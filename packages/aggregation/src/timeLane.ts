@@ -52,7 +52,15 @@ export class TimeLane {
   private readonly open: BarSlot[] = [];
   private readonly closed: BarSlot[] = [];
   private current: BarSlot | undefined;
-  private covered = NaN;
+  /** End of the last interval closed (NaN before the first): trades before it revise or are late. */
+  covered = NaN;
+  /**
+   * Set on a series rolled up from a finer one (`rolledFrom` names it): it receives that series'
+   * bars as they close instead of every trade; see TimeBarAggregator.
+   */
+  rolledFrom: string | undefined;
+  /** The series rolled up from this one: each closed bar is merged into them. */
+  readonly targets: TimeLane[] = [];
   private tradeNorm = new RunningNorm();
   private rangeNorm = new RunningNorm();
 
@@ -71,7 +79,10 @@ export class TimeLane {
     return found;
   }
 
-  /** Adds a trade; `updates` (UPDATES_* bits, from its sale conditions) says which figures it may set. */
+  /**
+   * Adds a trade; `updates` (UPDATES_* bits, from its sale conditions) says which figures it may set.
+   * True when its bar was already final (the trade revised it, or made a late bar).
+   */
   add(
     price: number,
     size: number,
@@ -79,9 +90,9 @@ export class TimeLane {
     outOfOrder: boolean,
     updates: number,
     out: AggregationEvent[],
-  ): void {
+  ): boolean {
     const slot = this.slot(ts);
-    if (slot === undefined) return;
+    if (slot === undefined) return false;
     if (slot.trades > 0 && ts - slot.lastTs > slot.maxGap) slot.maxGap = ts - slot.lastTs;
     if (outOfOrder) slot.outOfOrder++;
     if (updates === UPDATES_ALL) slot.add(price, size, ts);
@@ -96,13 +107,26 @@ export class TimeLane {
         (updates & UPDATES_VOLUME) !== 0,
       );
     }
-    if (slot.final) this.revise(slot, out);
+    if (!slot.final) return false;
+    this.revise(slot, out);
+    return true;
   }
 
-  /** A repeated delivery of a trade at `ts`: counted on its bar while that bar is open. */
-  countDuplicate(ts: number): void {
+  /** A repeated delivery of a trade at `ts`: counted on its bar while that bar is open (then true). */
+  countDuplicate(ts: number): boolean {
     const slot = this.open.find((candidate) => ts >= candidate.start && ts < candidate.end);
     if (slot !== undefined) slot.duplicates++;
+    return slot !== undefined;
+  }
+
+  /**
+   * A closed bar of the series this one rolls up from. Skipped when its interval here is closed
+   * already: a bar opened there after that received its trades one by one (see TimeBarAggregator).
+   */
+  mergeClosed(lower: BarSlot): void {
+    if (lower.start < this.covered) return;
+    const slot = this.slot(lower.start);
+    if (slot !== undefined) mergeSlot(slot, lower);
   }
 
   /** Closes, in order, every interval (with a bar or empty) that ends at or before `watermark`. */
@@ -126,6 +150,26 @@ export class TimeLane {
 
   partials(out: AggregationEvent[]): void {
     for (const slot of this.open) out.push({ kind: 'partial', bar: this.toBar(slot) });
+  }
+
+  /** Partials of a rolled-up series: its open bars with the source series' open bars merged in. */
+  partialsOver(source: TimeLane, out: AggregationEvent[]): void {
+    const slots = new Map<number, BarSlot>();
+    const add = (slot: BarSlot) => {
+      const start = this.grid.startOf(slot.start);
+      if (start < this.covered) return;
+      let view = slots.get(start);
+      if (view === undefined) {
+        view = new BarSlot(start, this.grid.endOf(start));
+        slots.set(start, view);
+      }
+      mergeSlot(view, slot);
+    };
+    for (const slot of this.open) add(slot);
+    for (const slot of source.open) add(slot);
+    for (const start of [...slots.keys()].sort((a, b) => a - b)) {
+      out.push({ kind: 'partial', bar: this.toBar(slots.get(start)!) });
+    }
   }
 
   private slotFor(ts: number): BarSlot | undefined {
@@ -177,6 +221,7 @@ export class TimeLane {
     this.closed.push(slot);
     this.covered = slot.end;
     out.push({ kind: 'final', bar });
+    for (const target of this.targets) target.mergeClosed(slot);
   }
 
   /**
@@ -278,6 +323,7 @@ export class TimeLane {
   snapshot(): LaneState {
     return {
       series: specName(this.spec),
+      ...(this.rolledFrom === undefined ? {} : { rolledFrom: this.rolledFrom }),
       open: this.open.map(slotState),
       closed: this.closed.map(slotState),
       covered: stored(this.covered),
@@ -297,8 +343,23 @@ export class TimeLane {
     lane.outsideSession = state.outsideSession;
     lane.tradeNorm = RunningNorm.from(state.tradeNorm);
     lane.rangeNorm = RunningNorm.from(state.rangeNorm);
+    lane.rolledFrom = state.rolledFrom;
     return lane;
   }
+}
+
+/**
+ * Merges a closed bar of the finer series into `slot`, evidence included. The silence between the two
+ * is measured in time order (the finer bars' trades are no longer in arrival order here).
+ */
+function mergeSlot(slot: BarSlot, lower: BarSlot): void {
+  let gap = Math.max(slot.maxGap, lower.maxGap);
+  const between = lower.firstTs - slot.lastTs;
+  if (slot.trades > 0 && lower.trades > 0 && Number.isFinite(between) && between > gap) gap = between;
+  slot.maxGap = gap;
+  slot.merge(lower);
+  slot.outOfOrder += lower.outOfOrder;
+  slot.duplicates += lower.duplicates;
 }
 
 /** Longest stretch without a trade: before the first, between two (in arrival order), after the last. */

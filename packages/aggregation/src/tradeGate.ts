@@ -14,6 +14,13 @@ export interface GateOptions {
   maxFutureMs?: number;
 }
 
+/** What the gate decided about a trade (see verdict()). */
+export const ACCEPTED = 0;
+export const DUPLICATE = 1;
+export const TOO_LATE = 2;
+export const FUTURE = 3;
+export type Verdict = typeof ACCEPTED | typeof DUPLICATE | typeof TOO_LATE | typeof FUTURE;
+
 export const DEFAULT_GATE_OPTIONS: Required<GateOptions> = {
   allowedLatenessMs: 2000,
   revisionWindowMs: 3_600_000,
@@ -39,8 +46,8 @@ export class TradeGate {
   newest = -Infinity;
 
   constructor(
-    private readonly venue: Venue,
-    private readonly symbol: string,
+    readonly venue: Venue,
+    readonly symbol: string,
     options: GateOptions,
   ) {
     const settings = { ...DEFAULT_GATE_OPTIONS, ...options };
@@ -63,39 +70,59 @@ export class TradeGate {
    * A duplicate whose id has been forgotten is necessarily too late, so it is rejected, never counted twice.
    */
   admit(trade: Trade, out: Pick<RejectionEvent[], 'push'>): boolean {
-    const ts = trade.ts;
     if (trade.symbol !== this.symbol || trade.venue !== this.venue) {
-      return this.reject(
-        out,
-        trade,
-        'other-instrument',
-        `trade of ${trade.venue}:${trade.symbol} sent to the aggregator of ${this.venue}:${this.symbol}`,
-      );
-    }
-    // A duplicate has its original's time, so a trade newer than all others needs no look-up.
-    if (ts <= this.newest && this.ids.has(trade.id, ts)) {
-      this.duplicates++;
+      this.rejectOther(trade, out);
       return false;
     }
-    if (ts < this.watermark - this.window) {
-      const behind = this.watermark - ts;
-      return this.reject(
-        out,
-        trade,
-        'too-late',
-        `event time ${behind} ms behind the watermark, past the ${this.window} ms revision window`,
-      );
+    const verdict = this.verdict(trade.ts, trade.recvTs, trade.id);
+    if (verdict > DUPLICATE) this.reject(out, trade, verdict);
+    return verdict === ACCEPTED;
+  }
+
+  /**
+   * The decision for a trade of this instrument, from its times and id alone (the hot path: no trade
+   * object needed). ACCEPTED records the id and moves the watermark; DUPLICATE is counted; TOO_LATE
+   * and FUTURE must be passed to reject() with the trade, before the next trade.
+   */
+  verdict(ts: number, recvTs: number, id: string): Verdict {
+    // A duplicate has its original's time, so a trade newer than all others needs no look-up.
+    if (ts <= this.newest && this.ids.has(id, ts)) {
+      this.duplicates++;
+      return DUPLICATE;
     }
-    if (ts > trade.recvTs + this.maxFuture) {
-      return this.reject(out, trade, 'future', `event time ${ts - trade.recvTs} ms after receive time`);
-    }
-    this.ids.add(trade.id, ts);
+    if (ts < this.watermark - this.window) return TOO_LATE;
+    if (ts > recvTs + this.maxFuture) return FUTURE;
+    this.ids.add(id, ts);
     if (ts > this.newest) {
       this.newest = ts;
       this.advance(ts - this.lateness);
     }
     this.accepted++;
-    return true;
+    return ACCEPTED;
+  }
+
+  /** Publishes the rejection of a trade that verdict() found TOO_LATE or FUTURE. */
+  reject(out: Pick<RejectionEvent[], 'push'>, trade: Trade, verdict: Verdict): void {
+    if (verdict === TOO_LATE) {
+      const behind = this.watermark - trade.ts;
+      this.rejection(
+        out,
+        trade,
+        'too-late',
+        `event time ${behind} ms behind the watermark, past the ${this.window} ms revision window`,
+      );
+    } else if (verdict === FUTURE) {
+      this.rejection(out, trade, 'future', `event time ${trade.ts - trade.recvTs} ms after receive time`);
+    }
+  }
+
+  rejectOther(trade: Trade, out: Pick<RejectionEvent[], 'push'>): void {
+    this.rejection(
+      out,
+      trade,
+      'other-instrument',
+      `trade of ${trade.venue}:${trade.symbol} sent to the aggregator of ${this.venue}:${this.symbol}`,
+    );
   }
 
   /** Moves the watermark forward (never back), e.g. from the wall clock for a quiet instrument. */
@@ -138,14 +165,13 @@ export class TradeGate {
     return this.watermark - this.window;
   }
 
-  private reject(
+  private rejection(
     out: Pick<RejectionEvent[], 'push'>,
     trade: Trade,
     reason: RejectionReason,
     detail: string,
-  ): false {
+  ): void {
     out.push({ kind: 'rejected', reason, trade, detail });
     this.rejected++;
-    return false;
   }
 }

@@ -1,13 +1,18 @@
 // Ids are kept per minute of event time, in a queue of buckets: looking up stays within one small
 // bucket, and forgetting drops whole minutes from the front, never deleting ids one by one. Adding is
-// a push onto an array; a bucket is indexed by a Set only when it is first searched while too large to
-// scan, since most trades arrive in order and are never searched for (see TradeGate).
+// a push onto an array plus one bit for the millisecond; a bucket is indexed by a Set only when it is
+// first searched while too large to scan, since most trades arrive in order and are never searched for
+// (see TradeGate). A duplicate has its original's event time, so a trade whose millisecond bit is clear
+// is new without reading any id string (on the hot path, reading ids means cache misses).
 const BUCKET_MS = 60_000;
 const SCAN_UP_TO = 16;
 const COMPACT_ABOVE = 64;
+/** Bits of the millisecond filter per bucket (milliseconds of the minute modulo this). */
+const TIME_BITS = 8192;
 
 class Bucket {
   readonly ids: string[] = [];
+  readonly times = new Int32Array(TIME_BITS / 32);
   index: Set<string> | undefined;
 }
 
@@ -31,6 +36,8 @@ export class TradeIds {
     const index = this.find(ts);
     if (index < 0) return false;
     const bucket = this.buckets[index]!;
+    const bit = (ts - this.start) & (TIME_BITS - 1);
+    if ((bucket.times[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
     if (bucket.ids.length <= SCAN_UP_TO) return bucket.ids.includes(id);
     bucket.index ??= new Set(bucket.ids);
     return bucket.index.has(id);
@@ -40,6 +47,8 @@ export class TradeIds {
     let index = this.find(ts);
     if (index < 0) index = this.insert(ts);
     const bucket = this.buckets[index]!;
+    const bit = (ts - this.start) & (TIME_BITS - 1);
+    bucket.times[bit >>> 5]! |= 1 << (bit & 31);
     bucket.ids.push(id);
     bucket.index?.add(id);
   }
@@ -80,6 +89,8 @@ export class TradeIds {
   static from(entries: readonly (readonly [number, readonly string[]])[]): TradeIds {
     const ids = new TradeIds();
     for (const [minute, list] of entries) for (const id of list) ids.add(id, minute);
+    // A snapshot keeps no event times: every millisecond of a restored minute may hold an id.
+    for (const bucket of ids.buckets) bucket.times.fill(-1);
     return ids;
   }
 
