@@ -1,0 +1,234 @@
+import { createRedis, silentBusLogger, streamKeys, type RedisClient, type StreamKeys } from '@tickline/bus';
+import type { TicklineConfig } from '@tickline/config';
+import { TradeSchema, type InstrumentRef, type Trade } from '@tickline/core';
+import { connectDatabase, type Database } from '@tickline/storage';
+import { Observable, type Subscriber } from 'rxjs';
+import type { BarEvent } from './barEvent';
+import { BarStitcher } from './barStitcher';
+import { lastEntryId, runBars } from './barsRun';
+import { ClientError } from './clientError';
+import {
+  clientOptionsFromConfig,
+  isTicklineConfig,
+  resolveClientOptions,
+  type ClientOptions,
+  type ResolvedClientOptions,
+} from './clientOptions';
+import { cacheHistory, databaseHistory, type HistorySource, type HistorySourceName } from './historySource';
+import { tailStream, untilDone, type TailOptions } from './streamTail';
+import { fromArg, instrumentArg, timeframeArg } from './subscriptionArgs';
+
+/** Options of {@link TicklineClient.bars}. */
+export interface BarsOptions {
+  /** Replay history from this bar start (epoch ms, Date or ISO-8601) before live bars. Default: live only. */
+  readonly from?: number | Date | string;
+  /** Also deliver partial (still open) bars. Default false. */
+  readonly partial?: boolean;
+  /** Where history comes from. Default: the database when configured, else the file cache, else the stream. */
+  readonly source?: HistorySourceName;
+}
+
+/** Options of {@link TicklineClient.ticks}. */
+export interface TicksOptions {
+  /** Deliver the trades after this tick-stream entry id. Default: from the stream's end at subscription. */
+  readonly afterId?: string;
+}
+
+interface Running {
+  readonly abort: AbortController;
+  readonly redis: RedisClient;
+  readonly subscriber: Subscriber<unknown>;
+}
+
+/**
+ * Bars and ticks of a running Tickline as RxJS Observables, for Node strategies. Each subscription owns a
+ * Redis connection (its XREAD blocks) and reads with plain XREAD, so every subscriber sees every entry.
+ */
+export class TicklineClient {
+  private readonly options: ResolvedClientOptions;
+  private readonly keys: StreamKeys;
+  private readonly db: Database | undefined;
+  private readonly ownsDb: boolean;
+  private readonly running = new Set<Running>();
+  private closing: Promise<void> | undefined;
+
+  constructor(options: ClientOptions = {}) {
+    this.options = resolveClientOptions(options);
+    this.keys = streamKeys(this.options.prefix);
+    this.ownsDb = options.database === undefined && options.databaseUrl !== undefined;
+    this.db =
+      options.database ??
+      (options.databaseUrl === undefined
+        ? undefined
+        : connectDatabase(options.databaseUrl, {
+            schema: options.databaseSchema,
+            max: 2,
+            applicationName: 'tickline-client',
+          }));
+  }
+
+  /**
+   * Bars of one instrument and timeframe: history from `from` (when given), then live bars, with no bar
+   * missing or repeated at the seam; revisions arrive as `revision` events of the same bar key. Survives
+   * Redis errors and restarts, resuming after the last entry it delivered.
+   */
+  bars(
+    instrument: string | InstrumentRef,
+    timeframe: string,
+    options: BarsOptions = {},
+  ): Observable<BarEvent> {
+    const ref = instrumentArg(instrument);
+    const tf = timeframeArg(timeframe);
+    const from = fromArg(options.from);
+    const history = from === undefined ? 'stream' : this.historySource(options.source);
+    const key = this.keys.bars(ref, tf);
+    return this.subscription<BarEvent>(key, (redis, tail, next) =>
+      runBars({
+        redis,
+        key,
+        instrument: ref,
+        timeframe: tf,
+        from,
+        history,
+        stitcher: new BarStitcher({
+          from,
+          partial: options.partial,
+          maxTracked: this.options.maxTrackedBars,
+        }),
+        tail,
+        next,
+        now: Date.now,
+      }),
+    );
+  }
+
+  /** Trades of one instrument as they arrive; a record that is not a valid trade is logged and skipped. */
+  ticks(instrument: string | InstrumentRef, options: TicksOptions = {}): Observable<Trade> {
+    const key = this.keys.ticks(instrumentArg(instrument));
+    return this.subscription<Trade>(key, async (redis, tail, next) => {
+      const after =
+        options.afterId ??
+        (await untilDone(`reading the end of ${key}`, () => lastEntryId(redis, key), tail));
+      if (after === undefined) return;
+      await tailStream(
+        redis,
+        key,
+        after,
+        (entry) => {
+          entry.records.forEach((record, index) => {
+            const trade = TradeSchema.safeParse(record);
+            if (trade.success) next(trade.data);
+            else
+              tail.logger.warn('client: trade record skipped', {
+                stream: key,
+                id: entry.id,
+                index,
+                reason: trade.error.message,
+              });
+          });
+        },
+        tail,
+      );
+    });
+  }
+
+  /** Completes every subscription, closes their connections and the database pool the client made. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private historySource(name: HistorySourceName | undefined): HistorySource | 'stream' {
+    const { cacheDir } = this.options;
+    if (name === 'stream') return 'stream';
+    if (name === 'database' || (name === undefined && this.db)) {
+      if (!this.db)
+        throw new ClientError(
+          'NO_HISTORY_SOURCE',
+          'history from the database asked, but no databaseUrl is configured',
+        );
+      return databaseHistory(this.db);
+    }
+    if (name === 'cache' || (name === undefined && cacheDir !== undefined)) {
+      if (cacheDir === undefined)
+        throw new ClientError(
+          'NO_HISTORY_SOURCE',
+          'history from the file cache asked, but no cacheDir is configured',
+        );
+      return cacheHistory(cacheDir);
+    }
+    return 'stream';
+  }
+
+  private subscription<T>(
+    key: string,
+    body: (redis: RedisClient, tail: TailOptions, next: (value: T) => void) => Promise<void>,
+  ): Observable<T> {
+    return new Observable<T>((subscriber) => {
+      if (this.closing) {
+        subscriber.error(new ClientError('CLOSED', `subscription to ${key} after the client was closed`));
+        return undefined;
+      }
+      const running = this.start(subscriber);
+      body(running.redis, this.tailOptions(running.abort.signal), (value) => subscriber.next(value)).catch(
+        (error: unknown) => subscriber.error(error),
+      );
+      return () => this.stop(running);
+    });
+  }
+
+  private start(subscriber: Subscriber<unknown>): Running {
+    const { redis: connection = {}, blockMs, retryBaseMs, retryMaxMs } = this.options;
+    // The blocking XREAD must end before the command and socket timeouts would cut it.
+    const timeoutMs = blockMs + (connection.commandTimeoutMs ?? 5000);
+    const redis = createRedis({
+      ...connection,
+      name: connection.name ?? 'tickline-client',
+      commandTimeoutMs: timeoutMs,
+      socketTimeoutMs: timeoutMs,
+      retryBaseMs,
+      retryMaxMs,
+      logger: this.options.logger ?? silentBusLogger,
+    });
+    const running: Running = { abort: new AbortController(), redis, subscriber };
+    this.running.add(running);
+    return running;
+  }
+
+  private stop(running: Running): void {
+    if (!this.running.delete(running)) return;
+    running.abort.abort();
+    running.redis.disconnect();
+  }
+
+  private tailOptions(signal: AbortSignal): TailOptions {
+    const { blockMs, readCount, retryBaseMs, retryMaxMs, redis } = this.options;
+    return {
+      blockMs,
+      count: readCount,
+      backoff: { initialMs: retryBaseMs, maxMs: retryMaxMs },
+      logger: this.options.logger ?? silentBusLogger,
+      secrets: [redis?.password, this.options.databaseUrl],
+      signal,
+    };
+  }
+
+  private async shutdown(): Promise<void> {
+    const problems: unknown[] = [];
+    for (const running of [...this.running]) {
+      try {
+        this.stop(running);
+        running.subscriber.complete();
+      } catch (error) {
+        problems.push(error);
+      }
+    }
+    if (this.ownsDb && this.db) await this.db.$pool.end().catch((error: unknown) => problems.push(error));
+    if (problems.length > 0) throw new AggregateError(problems, 'client close: some cleanup steps failed');
+  }
+}
+
+/** A client from the shared configuration (`loadConfig()`) or from explicit options. */
+export function createClient(input: TicklineConfig | ClientOptions = {}): TicklineClient {
+  return new TicklineClient(isTicklineConfig(input) ? clientOptionsFromConfig(input) : input);
+}
