@@ -3,6 +3,7 @@ import type { ServiceDefinition } from '@tickline/runtime';
 // package allowed to import services, and only here (eslint.config.js exempts this file).
 import { createAggregatorService } from '@tickline/aggregator-service';
 import { createIngestorService, ingestorService } from '@tickline/ingestor-service';
+import { createMonitorService } from '@tickline/monitor-service';
 import { createSinkService } from '@tickline/sink-service';
 import { CliError } from './cliError';
 import type { DemoServices } from './demo';
@@ -29,6 +30,10 @@ export const serviceRegistry: ServiceRegistry = {
     create: () => createAggregatorService(),
   },
   sink: { summary: 'bar streams to PostgreSQL and the file cache', create: () => createSinkService() },
+  monitor: {
+    summary: 'pipeline gauges for Prometheus: lag, tick and bar ages, heartbeats, DLQs, store sizes',
+    create: () => createMonitorService(),
+  },
 };
 
 /** What `tickline demo` runs: the ingestor on event time, the aggregator in replay mode, the sink. */

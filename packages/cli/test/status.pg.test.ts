@@ -3,11 +3,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { msgpackCodec, streamKeys, writeHeartbeat } from '@tickline/bus';
 import { runCli, type CliDeps } from '@tickline/cli';
+import { upsertBars } from '@tickline/storage';
 import { redisTestContext } from '@tickline/testkit';
-import type { StatusReport } from '../src/status/statusReport';
+import { series } from '../../storage/test/bars';
+import { DATABASE_URL, useMigratedSchema } from '../../storage/test/testDatabase';
+import type { StatusReport } from '@tickline/ops';
 import { formatAge } from '../src/status/renderStatus';
 
 const ctx = redisTestContext('tlstatus');
+const schema = useMigratedSchema();
 const keys = streamKeys(ctx.prefix);
 const btc = { venue: 'binance', symbol: 'BTCUSDT' } as const;
 let cacheDir: string;
@@ -131,14 +135,21 @@ test('ages read as an operator expects', () => {
   expect(formatAge(2 * 86_400_000 + 4 * 3600_000)).toBe('2d04h');
 });
 
-test('status reports a reachable database with its size, and an unreachable one with the reason', async () => {
-  const up = JSON.parse(
-    await status('json', {
-      DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-    }),
-  ) as StatusReport;
+test('status reports a reachable database with its tables, and an unreachable one with the reason', async () => {
+  const { db, schema: name } = schema.current();
+  await upsertBars(db, series(500));
+  await db.none('ANALYZE bars_minutes');
+  // The schema travels in the URL, as an operator running Tickline in its own schema would set it.
+  const url = `${DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${name}`)}`;
+  const up = JSON.parse(await status('json', { DATABASE_URL: url })) as StatusReport;
   expect(up.database).toMatchObject({ configured: true, ok: true });
-  expect(up.database.detail).toMatch(/^\d+ (bytes|kB|MB|GB), about \d+ bar rows$/);
+  expect(up.database.bytes).toBeGreaterThan(0);
+  expect(up.database.tables?.find((t) => t.table === 'bars_minutes')).toEqual({
+    table: 'bars_minutes',
+    bytes: expect.any(Number),
+    rows: 500,
+  });
+  expect(up.database.detail).toMatch(/^\d+(\.\d)? (bytes|kB|MB|GB), about 500 bar rows$/);
   const down = JSON.parse(
     await status('json', { DATABASE_URL: 'postgres://127.0.0.1:1/test' }),
   ) as StatusReport;

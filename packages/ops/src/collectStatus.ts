@@ -17,9 +17,11 @@ import type {
   DeadLetterStatus,
   GapsStatus,
   InstrumentStatus,
+  CacheStatus,
+  DatabaseStatus,
   RecentGap,
   StatusReport,
-  StoreStatus,
+  TableSize,
 } from './statusReport';
 
 const RECENT_GAPS = 5;
@@ -146,18 +148,37 @@ async function deadLetterStatus(redis: RedisClient, keys: StreamKeys): Promise<D
     .sort((a, b) => a.source.localeCompare(b.source));
 }
 
-async function databaseStatus(config: TicklineConfig): Promise<StoreStatus> {
+async function databaseStatus(config: TicklineConfig): Promise<DatabaseStatus> {
   const url = config.database.url;
   if (url === undefined)
     return { configured: false, ok: true, detail: 'not configured (DATABASE_URL unset)' };
   const db = connectDatabase(url, { max: 1, applicationName: 'tickline-status' });
   try {
-    const row = await db.one<{ size: string; bars: string | null }>(
-      `SELECT pg_size_pretty(pg_database_size(current_database())) AS size,
-              (SELECT sum(greatest(reltuples, 0))::bigint FROM pg_class
-                WHERE relkind IN ('r', 'p') AND relname LIKE 'bars\\_%')::text AS bars`,
+    const { bytes } = await db.one<{ bytes: string }>(
+      'SELECT pg_database_size(current_database())::text AS bytes',
     );
-    return { configured: true, ok: true, detail: `${row.size}, about ${row.bars ?? 0} bar rows` };
+    // Tickline's tables in the schemas the connection sees (hypertable chunks count in their parent).
+    const rows = await db.any<{ table: string; bytes: string; rows: string }>(
+      `SELECT c.relname AS table, pg_total_relation_size(c.oid)::text AS bytes,
+              greatest(c.reltuples, 0)::bigint::text AS rows
+         FROM pg_class c
+        WHERE c.relkind IN ('r', 'p') AND c.relnamespace = ANY (current_schemas(false)::regnamespace[])
+          AND (c.relname LIKE 'bars\\_%' OR c.relname IN ('fundamentals', 'gaps'))
+        ORDER BY c.relname`,
+    );
+    const tables: TableSize[] = rows.map((r) => ({
+      table: r.table,
+      bytes: Number(r.bytes),
+      rows: Number(r.rows),
+    }));
+    const barRows = tables.filter((t) => t.table.startsWith('bars_')).reduce((sum, t) => sum + t.rows, 0);
+    return {
+      configured: true,
+      ok: true,
+      bytes: Number(bytes),
+      tables,
+      detail: `${formatBytes(Number(bytes))}, about ${barRows} bar rows`,
+    };
   } catch (error) {
     return { configured: true, ok: false, error: error instanceof Error ? error.message : String(error) };
   } finally {
@@ -165,7 +186,18 @@ async function databaseStatus(config: TicklineConfig): Promise<StoreStatus> {
   }
 }
 
-async function cacheStatus(config: TicklineConfig): Promise<StoreStatus> {
+function formatBytes(bytes: number): string {
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+async function cacheStatus(config: TicklineConfig): Promise<CacheStatus> {
   const dir = config.cache.dir;
   try {
     let files = 0;
@@ -175,10 +207,22 @@ async function cacheStatus(config: TicklineConfig): Promise<StoreStatus> {
       files += 1;
       bytes += (await fs.stat(path.join(entry.parentPath, entry.name))).size;
     }
-    return { configured: true, ok: true, detail: `${dir}: ${files} bar files, ${bytes} bytes` };
+    return {
+      configured: true,
+      ok: true,
+      files,
+      bytes,
+      detail: `${dir}: ${files} bar files, ${formatBytes(bytes)}`,
+    };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return { configured: true, ok: true, detail: `${dir}: empty (nothing written yet)` };
+      return {
+        configured: true,
+        ok: true,
+        files: 0,
+        bytes: 0,
+        detail: `${dir}: empty (nothing written yet)`,
+      };
     }
     return { configured: true, ok: false, error: error instanceof Error ? error.message : String(error) };
   }

@@ -8,8 +8,8 @@ export interface StatusReport {
   readonly instruments: readonly InstrumentStatus[];
   readonly gaps: GapsStatus;
   readonly deadLetters: readonly DeadLetterStatus[];
-  readonly database: StoreStatus;
-  readonly cache: StoreStatus;
+  readonly database: DatabaseStatus;
+  readonly cache: CacheStatus;
 }
 
 export interface ConsumerGroupLag {
@@ -55,4 +55,21 @@ export interface StoreStatus {
   readonly ok: boolean;
   readonly detail?: string;
   readonly error?: string;
+}
+
+export interface TableSize {
+  readonly table: string;
+  readonly bytes: number;
+  /** The planner's estimate (pg_class.reltuples): free to read, close enough to watch growth. */
+  readonly rows: number;
+}
+
+export interface DatabaseStatus extends StoreStatus {
+  readonly bytes?: number;
+  readonly tables?: readonly TableSize[];
+}
+
+export interface CacheStatus extends StoreStatus {
+  readonly files?: number;
+  readonly bytes?: number;
 }

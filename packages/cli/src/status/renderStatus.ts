@@ -1,4 +1,4 @@
-import type { StatusReport, StoreStatus } from './statusReport';
+import type { StatusReport, StoreStatus } from '@tickline/ops';
 
 /** `1.2s`, `4m05s`, `3h12m`, `2d04h`; `-` when unknown. */
 export function formatAge(ms: number | undefined): string {

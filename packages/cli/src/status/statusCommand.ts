@@ -3,7 +3,7 @@ import { redactUrl, redisConnectionSettings, type TicklineConfig } from '@tickli
 import { Option, type Command } from 'commander';
 import { CliError } from '../cliError';
 import type { CliDeps } from '../program';
-import { collectStatus } from './collectStatus';
+import { collectStatus } from '@tickline/ops';
 import { renderStatus } from './renderStatus';
 
 /** `tickline status [--format text|json]`: one screen of pipeline health. */

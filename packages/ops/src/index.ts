@@ -1,0 +1,14 @@
+// @tickline/ops: the operator's view of a running pipeline, shared by `tickline status` and the monitor service.
+export { collectStatus } from './collectStatus';
+export type {
+  CacheStatus,
+  ConsumerGroupLag,
+  DatabaseStatus,
+  DeadLetterStatus,
+  GapsStatus,
+  InstrumentStatus,
+  RecentGap,
+  StatusReport,
+  StoreStatus,
+  TableSize,
+} from './statusReport';
