@@ -2,7 +2,8 @@
 # Makes sure the local Redis and PostgreSQL that Tickline's tests and demo use are reachable.
 # Order of preference: use a running server, else start an installed one, else install it from
 # Debian's packages (root only). Says what it did.
-# Usage: scripts/services.sh up [redis] [postgres]   (both when none is named) | status
+# Also installs the programs the integration tests run (prometheus).
+# Usage: scripts/services.sh up [redis] [postgres] [tools]   (all when none is named) | status
 set -euo pipefail
 
 # Ports can be moved for tests of this script itself; Tickline's defaults expect the standard ones.
@@ -60,6 +61,14 @@ pg_up() {
   ensure_test_db
 }
 
+tools_up() { # programs tests start themselves; nothing runs until a test starts them
+  if command -v prometheus >/dev/null; then say "prometheus: installed"; return; fi
+  apt_install --no-install-recommends prometheus
+  # Debian's package may start its own server on :9090; the tests start theirs on free ports.
+  pkill -x prometheus 2>/dev/null || true
+  say "prometheus: installed $(prometheus --version 2>&1 | awk 'NR==1{print $3}')"
+}
+
 ensure_test_db() {
   command -v psql >/dev/null || return 0
   if ! psql -h $PG_HOST -U postgres -d postgres -tAc "select 1 from pg_database where datname='test'" 2>/dev/null | grep -q 1; then
@@ -68,18 +77,19 @@ ensure_test_db() {
 }
 
 command=${1:-up}; shift || true
-wanted=${*:-redis postgres}
+wanted=${*:-redis postgres tools}
 case "$command" in
   up)
     for service in $wanted; do
       case "$service" in
         redis) redis_up ;;
         postgres|postgresql) pg_up ;;
-        *) echo "unknown service '$service' (redis, postgres)" >&2; exit 2 ;;
+        tools) tools_up ;;
+        *) echo "unknown service '$service' (redis, postgres, tools)" >&2; exit 2 ;;
       esac
     done ;;
   status)
     port_open $REDIS_HOST $REDIS_PORT && say "redis: up" || say "redis: down"
     port_open $PG_HOST $PG_PORT && say "postgresql: up" || say "postgresql: down" ;;
-  *) echo "usage: $0 up [redis] [postgres] | status" >&2; exit 2 ;;
+  *) echo "usage: $0 up [redis] [postgres] [tools] | status" >&2; exit 2 ;;
 esac
