@@ -160,7 +160,26 @@ export function ohlcv(builder: BarBuilder): Ohlcv {
 /** A core Bar from a builder's state (one with trades, or a flat-filled one). */
 export function barFromBuilder(builder: BarBuilder, label: BarLabel): Bar {
   const { venue, symbol, timeframe, start, end, final, revision, quality, source } = label;
-  const bar: Bar = { venue, symbol, timeframe, start, ...ohlcv(builder), final, revision, quality, source };
+  const { open, high, low, close, volume, trades, vwap, notional } = ohlcv(builder);
+  // Spelled out rather than spread: this runs for every bar published.
+  const bar: Bar = {
+    venue,
+    symbol,
+    timeframe,
+    start,
+    open,
+    high,
+    low,
+    close,
+    volume,
+    trades,
+    vwap,
+    notional,
+    final,
+    revision,
+    quality,
+    source,
+  };
   if (end !== undefined) bar.end = end;
   return bar;
 }

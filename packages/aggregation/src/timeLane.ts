@@ -1,6 +1,6 @@
 import { type Bar } from '@tickline/core';
 import { builderState, copyBuilder, num, stored, type LaneState, type SlotState } from './aggregatorState';
-import { BarBuilder, barFromBuilder, ohlcv } from './barBuilder';
+import { BarBuilder, barFromBuilder, ohlcv, type BarLabel } from './barBuilder';
 import { specName, type BarGrid, type TimeBarSpec } from './barGrid';
 import { type AggregationEvent } from './events';
 import { scoreWith, type BarEvidence, type ExternalEvidence, type QualityRules } from './quality';
@@ -306,18 +306,19 @@ export class TimeLane {
   }
 
   private unscored(slot: BarSlot): Bar {
-    return barFromBuilder(slot, {
+    const label: BarLabel = {
       venue: this.settings.venue,
       symbol: this.settings.symbol,
       timeframe: this.grid.timeframe,
       start: slot.start,
-      ...(this.grid.explicitEnd ? { end: slot.end } : {}),
       final: slot.final,
       revision: slot.revision,
       // Partial bars are not scored: their evidence is still growing.
       quality: { score: 1, flags: [] },
       source: this.settings.source,
-    });
+    };
+    if (this.grid.explicitEnd) label.end = slot.end;
+    return barFromBuilder(slot, label);
   }
 
   snapshot(): LaneState {

@@ -12,11 +12,12 @@ const TIME_BITS = 8192;
 
 class Bucket {
   readonly ids: string[] = [];
-  readonly times = new Int32Array(TIME_BITS / 32);
   index: Set<string> | undefined;
+
+  constructor(readonly times: Int32Array) {}
 }
 
-const EMPTY = new Bucket();
+const EMPTY = new Bucket(new Int32Array(0));
 
 /**
  * The venue trade ids seen, by event time. A duplicate is the same venue trade delivered again (a
@@ -31,6 +32,8 @@ export class TradeIds {
   private head = 0;
   private start = NaN;
   private index = -1;
+  /** Filters of forgotten buckets, for reuse: a typed array is costly to allocate once a minute. */
+  private readonly spare: Int32Array[] = [];
 
   has(id: string, ts: number): boolean {
     const index = this.find(ts);
@@ -57,7 +60,10 @@ export class TradeIds {
   forgetBefore(limit: number): void {
     const { starts, buckets } = this;
     let head = this.head;
-    while (head < starts.length && starts[head]! + BUCKET_MS <= limit) buckets[head++] = EMPTY;
+    while (head < starts.length && starts[head]! + BUCKET_MS <= limit) {
+      this.spare.push(buckets[head]!.times);
+      buckets[head++] = EMPTY;
+    }
     if (head > COMPACT_ABOVE && head * 2 > starts.length) {
       starts.splice(0, head);
       buckets.splice(0, head);
@@ -109,7 +115,8 @@ export class TradeIds {
     const start = ts - (((ts % BUCKET_MS) + BUCKET_MS) % BUCKET_MS);
     const index = this.search(start);
     this.starts.splice(index, 0, start);
-    this.buckets.splice(index, 0, new Bucket());
+    const times = this.spare.pop()?.fill(0) ?? new Int32Array(TIME_BITS / 32);
+    this.buckets.splice(index, 0, new Bucket(times));
     if (index === this.head) this.nextForget = start + BUCKET_MS;
     this.start = start;
     this.index = index;
