@@ -5,7 +5,7 @@ import {
   migrate,
   queryBarChunks,
   queryBars,
-  readCachedBars,
+  readCachedBarChunks,
   rebuildIndex,
   repairCache,
   verifyCache,
@@ -142,7 +142,10 @@ async function printBars(config: TicklineConfig, options: BarsOptions, writer: B
     to: parseTime(options.to, 'to'),
   };
   const source = options.source ?? (config.database.url === undefined ? 'cache' : 'db');
-  if (source === 'cache') return writer.write(await readCachedBars(config.cache.dir, query));
+  if (source === 'cache') {
+    for await (const chunk of readCachedBarChunks(config.cache.dir, query)) await writer.write(chunk);
+    return;
+  }
   // The cache holds final bars only; history from the database is shown the same way.
   await withDatabase(config, 'tickline bars --source db', async (db) => {
     for await (const chunk of queryBarChunks(db, query)) await writer.write(chunk.filter((bar) => bar.final));

@@ -27,7 +27,7 @@ export { COPY_COLUMNS, barsToCopyText, copyField } from './db/copyText';
 export { queryBars, queryBarChunks, type BarQuery } from './db/queryBars';
 
 export { writeCachedBars, type CacheWriteResult } from './cache/writeCachedBars';
-export { readCachedBars, type CacheQuery } from './cache/readCachedBars';
+export { readCachedBars, readCachedBarChunks, type CacheQuery } from './cache/readCachedBars';
 export {
   verifyCache,
   type VerifyReport,

@@ -107,10 +107,26 @@ function parseSecondsFast(text: string): number {
 /** RFC 4180 CSV (quotes, doubled quotes, quoted newlines), with a fast path for lines without quotes. */
 export function parseCsv(text: string): CsvTable {
   const rows: string[][] = [];
-  let pos = 0;
+  parseCsvRows(text, 0, Number.POSITIVE_INFINITY, rows);
+  const header = normalizeHeader(rows.shift());
+  return { header, rows };
+}
+
+/** Header names as compared: trimmed, lower case. */
+export function normalizeHeader(names: string[] | undefined): string[] {
+  return (names ?? []).map((name) => name.trim().toLowerCase());
+}
+
+/**
+ * Parses up to `limit` non-empty rows of `text` from `start` (a row start) into `rows`; returns where
+ * the next row starts (`text.length` at the end), so a large file can be read a slice of rows at a time.
+ */
+export function parseCsvRows(text: string, start: number, limit: number, rows: string[][]): number {
+  let pos = start;
   const length = text.length;
+  const stop = rows.length + limit;
   let quote = -1; // the next quote at or after pos, searched again only once passed (else O(n^2))
-  while (pos < length) {
+  while (pos < length && rows.length < stop) {
     const end = text.indexOf('\n', pos);
     const lineEnd = end === -1 ? length : end;
     if (quote !== Number.POSITIVE_INFINITY && quote < pos) {
@@ -128,8 +144,7 @@ export function parseCsv(text: string): CsvTable {
       pos = parseQuotedRow(text, pos, rows);
     }
   }
-  const header = (rows.shift() ?? []).map((name) => name.trim().toLowerCase());
-  return { header, rows };
+  return Math.min(pos, length);
 }
 
 function parseQuotedRow(text: string, start: number, rows: string[][]): number {
@@ -176,9 +191,10 @@ export class RowError extends Error {}
  * Maps rows to bars by column NAME, so extra columns in any order are fine. Old-layout files lack our
  * columns: trades come from `number_of_trades` or `bar_count` (else 0); vwap from
  * `quote_asset_volume / volume` (Binance) else the typical price (high+low+close)/3; quality is 1 with
- * no flags; revision 0; every cached bar is final (the cache stores only final bars).
+ * no flags; revision 0; every cached bar is final (the cache stores only final bars). `firstRow`: how
+ * many data rows of the file precede `table.rows` (for the row numbers of errors).
  */
-export function rowsToBars(table: CsvTable, context: RowContext): Bar[] {
+export function rowsToBars(table: CsvTable, context: RowContext, firstRow = 0): Bar[] {
   const at = (name: string) => table.header.indexOf(name);
   const col = {
     timestamp: firstColumn(table.header, ['timestamp', 'datetime', 'date', 'time', 'open_time']),
@@ -211,7 +227,7 @@ export function rowsToBars(table: CsvTable, context: RowContext): Bar[] {
     const close = Number(row[col.close]);
     const volume = Number(row[col.volume]);
     if (!(Number.isFinite(start) && Number.isFinite(open + high + low + close + volume))) {
-      throw new RowError(`row ${i + 2} is not a bar: ${row.join(',').slice(0, 120)}`);
+      throw new RowError(`row ${firstRow + i + 2} is not a bar: ${row.join(',').slice(0, 120)}`);
     }
     const flagsText = flags === -1 ? '' : (row[flags] ?? '');
     const sourceText = source === -1 ? '' : (row[source] ?? '');

@@ -1,9 +1,12 @@
+import { promises as fs } from 'node:fs';
 import type { Bar, Timeframe, Venue } from '@tickline/core';
 import { checkRange } from '../db/queryBars';
 import { mergeByPrecedence } from '../precedence';
 import { StorageError } from '../storageError';
+import { rowsAscending } from './ascendingRows';
 import { pipelineFile, yearFile } from './cachePaths';
-import { isVenue, readBarsFile, readYearMetadata } from './yearFileIo';
+import { parseCsvRows, type RowContext } from './csvCodec';
+import { barSlices, isVenue, readGzipText, readYearMetadata } from './yearFileIo';
 import { sortedBars } from './writeCachedBars';
 
 /** Bars of one symbol and timeframe starting in [from, to) (epoch ms). */
@@ -23,44 +26,91 @@ export interface CacheQuery {
  * cannot be read is a CACHE_CORRUPT error naming it, never silently skipped.
  */
 export async function readCachedBars(root: string, query: CacheQuery): Promise<Bar[]> {
+  const bars: Bar[] = [];
+  for await (const chunk of readCachedBarChunks(root, query)) for (const bar of chunk) bars.push(bar);
+  return bars;
+}
+
+/**
+ * The bars of {@link readCachedBars} as chunks in start order, so a reader that handles each chunk and
+ * drops it never holds a year of bars. A year file whose rows are already strictly ascending (what
+ * Tickline writes) is parsed and handed out a slice at a time; any other file is parsed whole and merged
+ * by precedence first. An old cache's pipeline file (1m) may overlap the year files: then everything is
+ * merged and comes as one chunk.
+ */
+export async function* readCachedBarChunks(root: string, query: CacheQuery): AsyncGenerator<Bar[]> {
   checkRange(query);
-  if (query.from === query.to) return [];
+  if (query.from === query.to) return;
   const files: string[] = [];
   const lastYear = new Date(query.to - 1).getUTCFullYear();
   for (let year = new Date(query.from).getUTCFullYear(); year <= lastYear; year++) {
     files.push(yearFile(root, query.symbol, query.timeframe, year));
   }
-  if (query.timeframe === '1m') files.unshift(pipelineFile(root, query.symbol));
-  const found: Bar[] = [];
-  for (const file of files) {
-    const bars = await readFile(file, query);
-    if (bars !== undefined)
-      for (const bar of bars) if (bar.start >= query.from && bar.start < query.to) found.push(bar);
+  const pipeline = pipelineFile(root, query.symbol);
+  if (query.timeframe === '1m' && (await exists(pipeline))) {
+    const all: Bar[] = [];
+    for (const file of [pipeline, ...files])
+      for await (const chunk of fileChunks(file, query)) for (const bar of chunk) all.push(bar);
+    if (all.length > 0) yield sortedBars(mergeByPrecedence([], all).values());
+    return;
   }
-  return strictlyAscending(found) ? found : sortedBars(mergeByPrecedence([], found).values());
+  let last = Number.NEGATIVE_INFINITY;
+  for (const file of files) {
+    for await (const chunk of fileChunks(file, query)) {
+      if (chunk[0]!.start <= last) {
+        throw new StorageError(
+          'CACHE_CORRUPT',
+          `${file} holds bars that belong before the previous year file's; run cache verify/repair`,
+        );
+      }
+      last = chunk[chunk.length - 1]!.start;
+      yield chunk;
+    }
+  }
 }
 
-/** One compacted file (the usual case) needs no merge: skipping it halves the read time of a year. */
-function strictlyAscending(bars: readonly Bar[]): boolean {
-  for (let i = 1; i < bars.length; i++) if (bars[i]!.start <= bars[i - 1]!.start) return false;
-  return true;
-}
-
-async function readFile(file: string, query: CacheQuery): Promise<Bar[] | undefined> {
-  const meta = await readYearMetadata(file);
-  const venue = isVenue(meta?.data_source) ? meta.data_source : query.venue;
-  const defaultSource = meta?.provider_info?.name ?? meta?.data_source ?? 'import';
-  const bars = await readBarsFile(file, {
-    venue: venue ?? 'binance',
-    symbol: query.symbol,
-    timeframe: query.timeframe,
-    defaultSource,
-  });
-  if (bars !== undefined && venue === undefined) {
+/** One file's bars in [from, to), in start order and unique: slices when the file is ascending, else one merged chunk. */
+async function* fileChunks(file: string, query: CacheQuery): AsyncGenerator<Bar[]> {
+  const context = await fileContext(file, query);
+  const text = await readGzipText(file);
+  if (text === undefined) return;
+  if (context.venue === undefined) {
     throw new StorageError(
       'CACHE_BAD_PATH',
       `${file} does not say which venue its bars come from (no known data_source in its metadata): pass venue in the query`,
     );
   }
-  return bars;
+  const rowContext = { ...context, venue: context.venue };
+  const inRange = (bar: Bar) => bar.start >= query.from && bar.start < query.to;
+  if (rowsAscending(text, parseCsvRows(text, 0, 1, []))) {
+    for (const slice of barSlices(file, text, rowContext)) {
+      const kept = slice.filter(inRange);
+      if (kept.length > 0) yield kept;
+    }
+    return;
+  }
+  const all: Bar[] = [];
+  for (const slice of barSlices(file, text, rowContext))
+    for (const bar of slice) if (inRange(bar)) all.push(bar);
+  if (all.length > 0) yield sortedBars(mergeByPrecedence([], all).values());
+}
+
+async function fileContext(
+  file: string,
+  query: CacheQuery,
+): Promise<Omit<RowContext, 'venue'> & { venue: Venue | undefined }> {
+  const meta = await readYearMetadata(file);
+  return {
+    venue: isVenue(meta?.data_source) ? meta.data_source : query.venue,
+    symbol: query.symbol,
+    timeframe: query.timeframe,
+    defaultSource: meta?.provider_info?.name ?? meta?.data_source ?? 'import',
+  };
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
 }
