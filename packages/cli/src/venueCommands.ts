@@ -1,11 +1,13 @@
 import type { TicklineConfig } from '@tickline/config';
 import {
+  AlpacaMockServer,
   BinanceMockServer,
-  DEFAULT_BACKOFF,
-  DEFAULT_WATCHDOG,
-  WsConnection,
+  alpacaRawStream,
+  binanceRawStream,
+  isAlpacaSymbol,
   isBinanceSymbol,
-  streamName,
+  type RawStream,
+  type RawStreamHandlers,
 } from '@tickline/venues';
 import { Option, type Command } from 'commander';
 import { CliError } from './cliError';
@@ -45,8 +47,73 @@ function parsePort(value: string): number {
   return port;
 }
 
+const VENUES = ['binance', 'alpaca'] as const;
+type MockVenue = (typeof VENUES)[number];
+
 const venueOption = () =>
-  new Option('--venue <venue>', 'venue whose protocol to speak').choices(['binance']).makeOptionMandatory();
+  new Option('--venue <venue>', 'venue whose protocol to speak').choices(VENUES).makeOptionMandatory();
+
+/** The Alpaca key pair from the environment (the mock accepts it; the recorder sends it), or none. */
+function alpacaKeys(config: TicklineConfig): { keyId: string; secretKey: string } | undefined {
+  const { apiKey, apiSecret } = config.venues.alpaca;
+  return apiKey && apiSecret ? { keyId: apiKey, secretKey: apiSecret } : undefined;
+}
+
+/** Starts the venue's mock and prints how to point Tickline at it (never a secret from the environment). */
+async function startMock(
+  venue: MockVenue,
+  port: number,
+  config: TicklineConfig,
+  stdout: (text: string) => void,
+): Promise<BinanceMockServer | AlpacaMockServer> {
+  if (venue === 'binance') {
+    const mock = await BinanceMockServer.start({ port });
+    stdout(`TICKLINE_BINANCE_WS_URL=${mock.url}\n`);
+    return mock;
+  }
+  const keys = alpacaKeys(config);
+  const mock = await AlpacaMockServer.start({ port, ...keys });
+  stdout(`TICKLINE_ALPACA_WS_URL=${mock.url}\n`);
+  stdout(
+    keys
+      ? 'accepting the key pair in APCA_API_KEY_ID / APCA_API_SECRET_KEY\n'
+      : 'accepting the mock key pair: APCA_API_KEY_ID=mock-key-id APCA_API_SECRET_KEY=mock-secret-key\n',
+  );
+  return mock;
+}
+
+/** Upper-cased, non-empty symbols valid for the venue, or a usage error naming the bad ones. */
+function parseSymbols(venue: MockVenue, list: string): string[] {
+  const symbols = list
+    .split(',')
+    .map((s) => s.trim().toUpperCase())
+    .filter((s) => s !== '');
+  const valid = venue === 'binance' ? isBinanceSymbol : isAlpacaSymbol;
+  const bad = symbols.filter((s) => !valid(s));
+  if (symbols.length === 0 || bad.length > 0)
+    throw new CliError(`--symbols: not ${venue} symbols: ${bad.join(', ') || '(none)'}`, 2);
+  return symbols;
+}
+
+function rawStream(
+  venue: MockVenue,
+  symbols: string[],
+  quotes: boolean,
+  config: TicklineConfig,
+  handlers: RawStreamHandlers,
+): RawStream {
+  if (venue === 'binance') {
+    return binanceRawStream({ wsUrl: config.venues.binance.wsUrl, symbols, quotes }, handlers);
+  }
+  const keys = alpacaKeys(config);
+  if (keys === undefined)
+    throw new CliError(
+      'recording Alpaca needs APCA_API_KEY_ID and APCA_API_SECRET_KEY in the environment',
+      2,
+    );
+  const { wsUrl, feed } = config.venues.alpaca;
+  return alpacaRawStream({ wsUrl, feed, symbols, ...keys }, handlers);
+}
 
 /** `tickline mock-venue` and `tickline record`. */
 export function addVenueCommands(
@@ -65,9 +132,8 @@ export function addVenueCommands(
     .requiredOption('--file <file>', "recording (Tickline's gzip JSONL or raw venue frames, gzip or plain)")
     .option('--port <port>', 'port to listen on (0: a free one)', parsePort, 0)
     .option('--speed <n|max>', 'replay at real time x N, or as fast as clients take it', parseSpeed, 1)
-    .action(async (options: { file: string; port: number; speed: number | 'max' }) => {
-      const mock = await BinanceMockServer.start({ port: options.port });
-      deps.stdout(`TICKLINE_BINANCE_WS_URL=${mock.url}\n`);
+    .action(async (options: { venue: MockVenue; file: string; port: number; speed: number | 'max' }) => {
+      const mock = await startMock(options.venue, options.port, getConfig(), deps.stdout);
       const replay = mock
         .replayFile(options.file, { speed: options.speed }, (error) =>
           deps.stderr(`tickline: ${error.message}\n`),
@@ -88,69 +154,46 @@ export function addVenueCommands(
         'SIGINT/SIGTERM, rotating files by size and/or hour',
     )
     .addOption(venueOption())
-    .requiredOption('--symbols <list>', 'comma-separated symbols, e.g. BTCUSDT,ETHUSDT')
+    .requiredOption('--symbols <list>', 'comma-separated symbols, e.g. BTCUSDT,ETHUSDT or AAPL,MSFT')
     .requiredOption('--out <file>', 'first file, e.g. session.jsonl.gz; later ones are session-2.jsonl.gz...')
     .option('--max-mb <n>', 'start a new file after this many MB of frames (uncompressed)', Number)
     .option('--hourly', 'start a new file at each UTC hour')
-    .option('--no-quotes', 'trades only (default: trades and bookTicker quotes)')
+    .option('--no-quotes', 'Binance: trades only (default: trades and bookTicker quotes)')
     .action(
       async (options: {
+        venue: MockVenue;
         symbols: string;
         out: string;
         maxMb?: number;
         hourly?: boolean;
         quotes: boolean;
       }) => {
-        const symbols = options.symbols
-          .split(',')
-          .map((s) => s.trim().toUpperCase())
-          .filter((s) => s !== '');
-        const bad = symbols.filter((s) => !isBinanceSymbol(s));
-        if (symbols.length === 0 || bad.length > 0)
-          throw new CliError(`--symbols: not Binance symbols: ${bad.join(', ') || '(none)'}`, 2);
+        const symbols = parseSymbols(options.venue, options.symbols);
         if (options.maxMb !== undefined && !(options.maxMb > 0))
           throw new CliError('--max-mb must be a positive number', 2);
-        const streams = symbols.flatMap((s) => [
-          streamName(s, 'trade'),
-          ...(options.quotes ? [streamName(s, 'bookTicker')] : []),
-        ]);
         const recorder = new RotatingRecorder({
           path: options.out,
           maxBytes: options.maxMb === undefined ? undefined : options.maxMb * 1024 * 1024,
           hourly: options.hourly,
         });
-        const origin = getConfig().venues.binance.wsUrl;
         let frames = 0;
-        const connection = new WsConnection(
-          {
-            name: 'record#1',
-            url: () => `${origin}/stream?streams=${streams.join('/')}`,
-            backoff: DEFAULT_BACKOFF,
-            watchdog: DEFAULT_WATCHDOG,
-            controlIntervalMs: 250,
-            connectTimeoutMs: 10_000,
-            now: Date.now,
-            random: Math.random,
+        let fatal: (error: Error) => void = () => undefined;
+        const refused = new Promise<never>((_resolve, reject) => (fatal = reject));
+        const stream = rawStream(options.venue, symbols, options.quotes, getConfig(), {
+          frame: (text, recvTs) => {
+            frames += 1;
+            recorder.write({ t: recvTs, venue: options.venue, frame: text });
           },
-          {
-            open: (_at, url) => deps.stderr(`recording ${url}\n`),
-            message: (text, recvTs) => {
-              frames += 1;
-              recorder.write({ t: recvTs, venue: 'binance', frame: text });
-            },
-            close: (info) =>
-              deps.stderr(
-                `disconnected: ${info.reason}${info.retryInMs === undefined ? '' : `; retrying in ${info.retryInMs} ms`}\n`,
-              ),
-          },
-        );
-        connection.start();
+          status: (line) => deps.stderr(`${line}\n`),
+          fatal: (error) => fatal(new CliError(error.message, 1)),
+        });
+        stream.start();
         try {
-          await untilStopped();
+          await Promise.race([untilStopped(), refused]);
         } finally {
-          await connection.stop();
+          await stream.stop();
           await recorder.close();
-          deps.stderr(`recorded ${frames} frames into ${recorder.files.join(', ')}\n`);
+          deps.stderr(`recorded ${frames} frames into ${recorder.files.join(', ') || '(no file)'}\n`);
         }
       },
     );

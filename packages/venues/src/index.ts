@@ -9,4 +9,5 @@ export {
   type ReadRecordingOptions,
   type RecordedFrame,
 } from './recording/recordingFile';
+export type { RawStream, RawStreamHandlers } from './recording/rawStream';
 export { VenueError, type VenueErrorCode } from './venueError';

@@ -27,6 +27,7 @@ export {
   type AlpacaTradeSpec,
 } from './alpacaFrames';
 export { readAlpacaRecording } from './alpacaRecording';
+export { alpacaRawStream, type AlpacaRawStreamOptions } from './alpacaRawStream';
 export {
   AlpacaMockServer,
   type AlpacaMockConnection,

@@ -30,3 +30,4 @@ export {
   type TradeSpec,
 } from './mockFrames';
 export { readBinanceRecording } from './binanceRecording';
+export { binanceRawStream, type BinanceRawStreamOptions } from './binanceRawStream';
