@@ -12,6 +12,7 @@ import {
 import type { TicklineConfig } from '@tickline/config';
 import { parseInstrumentId } from '@tickline/core';
 import { connectDatabase } from '@tickline/storage';
+import { formatBytes } from './formatBytes';
 import type {
   ConsumerGroupLag,
   DeadLetterStatus,
@@ -184,17 +185,6 @@ async function databaseStatus(config: TicklineConfig): Promise<DatabaseStatus> {
   } finally {
     await db.$pool.end();
   }
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 async function cacheStatus(config: TicklineConfig): Promise<CacheStatus> {

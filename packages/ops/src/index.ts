@@ -1,5 +1,13 @@
 // @tickline/ops: the operator's view of a running pipeline, shared by `tickline status` and the monitor service.
 export { collectStatus } from './collectStatus';
+export { formatBytes } from './formatBytes';
+export {
+  readDatabaseStats,
+  type DatabaseStats,
+  type HypertableStats,
+  type SlowQuery,
+  type TableStats,
+} from './databaseStats';
 export type {
   CacheStatus,
   ConsumerGroupLag,

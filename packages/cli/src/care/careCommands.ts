@@ -1,9 +1,12 @@
 import type { TicklineConfig } from '@tickline/config';
-import type { Command } from 'commander';
+import { readDatabaseStats } from '@tickline/ops';
+import { connectDatabase } from '@tickline/storage';
+import { Option, type Command } from 'commander';
 import { CliError } from '../cliError';
 import type { CliDeps } from '../program';
 import { backupCache, restoreCache } from './cacheBackup';
 import { backupDatabase, restoreDatabase } from './dbBackup';
+import { renderDatabaseStats } from './renderDatabaseStats';
 
 /** The configured database URL, or a clear error naming the variable to set. */
 export function requireDatabaseUrl(config: TicklineConfig, what: string): string {
@@ -27,6 +30,21 @@ function existingCommand(program: Command, name: string): Command {
 /** `tickline db backup|restore` (pg_dump archives) and `tickline cache backup|restore` (tarballs). */
 export function addCareCommands(program: Command, deps: CliDeps, getConfig: () => TicklineConfig): void {
   const db = existingCommand(program, 'db');
+  db.command('stats')
+    .description('sizes and growth per table, slowest statements (pg_stat_statements), TimescaleDB chunks')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (options: { format: 'text' | 'json' }) => {
+      const url = requireDatabaseUrl(getConfig(), 'tickline db stats');
+      const database = connectDatabase(url, { max: 1, applicationName: 'tickline-cli' });
+      try {
+        const stats = await readDatabaseStats(database);
+        deps.stdout(
+          options.format === 'json' ? `${JSON.stringify(stats, null, 2)}\n` : renderDatabaseStats(stats),
+        );
+      } finally {
+        await database.$pool.end();
+      }
+    });
   db.command('backup')
     .description('pg_dump the database (or one schema) to a custom-format archive, checked after writing')
     .requiredOption('--out <file>', 'archive to write (replaced only once the new one is complete)')

@@ -1,4 +1,5 @@
 import type { StatusReport, StoreStatus } from '@tickline/ops';
+import { textTable as table } from '../textTable';
 
 /** `1.2s`, `4m05s`, `3h12m`, `2d04h`; `-` when unknown. */
 export function formatAge(ms: number | undefined): string {
@@ -9,17 +10,6 @@ export function formatAge(ms: number | undefined): string {
   if (s < 3600) return `${Math.floor(s / 60)}m${pad(s % 60)}s`;
   if (s < 86_400) return `${Math.floor(s / 3600)}h${pad(Math.floor((s % 3600) / 60))}m`;
   return `${Math.floor(s / 86_400)}d${pad(Math.floor((s % 86_400) / 3600))}h`;
-}
-
-/** Left-aligned columns separated by two spaces. */
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => cell.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)];
 }
 
 function store(name: string, status: StoreStatus): string {
