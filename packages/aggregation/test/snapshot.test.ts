@@ -1,67 +1,17 @@
 import fc from 'fast-check';
-import { type Timeframe, type Trade } from '@tickline/core';
+import { type Timeframe } from '@tickline/core';
 import {
   AggregationError,
   ThresholdBarAggregator,
   TimeBarAggregator,
-  type AggregationEvent,
-  type AggregatorState,
   type ThresholdAggregatorState,
   type ThresholdBarAggregatorOptions,
   type TimeAggregatorState,
   type TimeBarAggregatorOptions,
 } from '@tickline/aggregation';
-import { arrivals, sortedTrades } from './streams';
+import { feed, steps } from './streams';
 
 const TIMEFRAMES: Timeframe[] = ['1s', '1m', '5m', '1h', '1d'];
-
-/** One step of input: a trade, or a wall-clock advance (how the service closes quiet bars). */
-type Step = { trade: Trade } | { advance: number };
-
-/**
- * Streams with reordering within the lateness and duplicates (arrivals), late trades (some trades moved
- * to the end: revisions, or too-late rejections after long gaps) and wall-clock advances.
- */
-const steps = (longGaps: boolean) =>
-  sortedTrades({ longGaps, maxTrades: 60 }).chain((sorted) =>
-    fc
-      .record({
-        order: arrivals(sorted),
-        late: fc.array(fc.nat(sorted.length - 1), { maxLength: 4 }),
-        advances: fc.array(
-          fc.record({ at: fc.nat(sorted.length), by: fc.integer({ min: 0, max: 600_000 }) }),
-          {
-            maxLength: 3,
-          },
-        ),
-      })
-      .map(({ order, late, advances }) => {
-        const moved = late.map((i) => sorted[i]!);
-        const all: Step[] = [...order.filter((t) => !moved.includes(t)), ...moved].map((trade) => ({
-          trade,
-        }));
-        for (const { at, by } of advances) {
-          const before = all.slice(0, at).flatMap((s) => ('trade' in s ? [s.trade.ts] : []));
-          all.splice(at, 0, { advance: Math.max(0, ...before) + by });
-        }
-        return all;
-      }),
-  );
-
-interface Runner<B> {
-  push(trade: Trade, out: AggregationEvent<B>[]): unknown;
-  advanceTo(watermark: number, out: AggregationEvent<B>[]): unknown;
-  flush(out: AggregationEvent<B>[]): unknown;
-  snapshot(): AggregatorState;
-}
-
-function feed<B>(agg: Runner<B>, input: Step[], out: AggregationEvent<B>[] = []) {
-  for (const step of input) {
-    if ('trade' in step) agg.push(step.trade, out);
-    else agg.advanceTo(step.advance, out);
-  }
-  return out;
-}
 
 /** A crash and restart: the snapshot goes through JSON, as the service stores it. */
 function throughJson<S>(state: S): S {
