@@ -27,7 +27,12 @@ export class RestMock {
     readonly requests: MockRequest[],
   ) {}
 
-  static async start(route: MockRoute, host = '127.0.0.1'): Promise<RestMock> {
+  /** `latencyMs` is read per request: how long to hold each reply (to make callers overlap). */
+  static async start(
+    route: MockRoute,
+    host = '127.0.0.1',
+    latencyMs: () => number = () => 0,
+  ): Promise<RestMock> {
     const requests: MockRequest[] = [];
     const server = createServer((req, res) => {
       const parsed = new URL(req.url ?? '/', 'http://mock');
@@ -36,7 +41,10 @@ export class RestMock {
       const reply = route(request);
       const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
       const type = typeof reply.body === 'string' ? 'text/plain' : 'application/json;charset=utf-8';
-      res.writeHead(reply.status, { 'content-type': type, ...reply.headers }).end(text);
+      const send = () => res.writeHead(reply.status, { 'content-type': type, ...reply.headers }).end(text);
+      const delay = latencyMs();
+      if (delay > 0) setTimeout(send, delay);
+      else send();
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -63,12 +71,18 @@ export class RestMock {
 /** A provider's mock: subclasses answer requests; starting, counting and closing live here. */
 export abstract class ProviderMock {
   private rest: RestMock | undefined;
+  /** How long each reply is held, ms [0]. */
+  latencyMs = 0;
 
   protected abstract answer(request: MockRequest): MockReply;
 
   /** Starts listening on a free port of `host`; returns this for chaining. */
   async listen(host = '127.0.0.1'): Promise<this> {
-    this.rest = await RestMock.start((request) => this.answer(request), host);
+    this.rest = await RestMock.start(
+      (request) => this.answer(request),
+      host,
+      () => this.latencyMs,
+    );
     return this;
   }
 

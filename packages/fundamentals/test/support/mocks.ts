@@ -6,13 +6,16 @@ import { fixture } from './fixtures';
 export const FMP_KEY = 'fmp-test-key-123';
 export const AV_KEY = 'av-test-key-456';
 
-/** The three mocks serving the recorded AAPL (FMP, Yahoo) and IBM (Alpha Vantage) replies. */
-export async function startMocks(): Promise<{
+export interface Mocks {
   fmp: FmpMock;
   yahoo: YahooMock;
   alphaVantage: AlphaVantageMock;
+  urls: { fmp: string; yahoo: string; alphaVantage: string };
   close(): Promise<void>;
-}> {
+}
+
+/** The three mocks serving the recorded AAPL (FMP, Yahoo) and IBM (Alpha Vantage) replies. */
+export async function startMocks(): Promise<Mocks> {
   const yahooBody = fixture('yahoo/quoteSummary-AAPL-5modules.json') as {
     quoteSummary: { result: Record<string, unknown>[] };
   };
@@ -34,6 +37,7 @@ export async function startMocks(): Promise<{
     fmp,
     yahoo,
     alphaVantage,
+    urls: { fmp: fmp.url, yahoo: yahoo.url, alphaVantage: alphaVantage.url },
     close: async () => {
       await Promise.all([fmp.close(), yahoo.close(), alphaVantage.close()]);
     },

@@ -1,0 +1,180 @@
+import { StorageError, withFileLock } from '@tickline/storage';
+import type { FundamentalsDataType } from './fieldCatalog';
+import { FundamentalsError } from './fundamentalsError';
+import type { FundamentalsSource } from './fundamentalsSource';
+import type { CleanupPolicy } from './cache/cleanupPlan';
+import type { Snapshot } from './cache/snapshotBody';
+import { SnapshotStore } from './cache/snapshotStore';
+import { isFresh, resolveTtl, ttlMs, type TtlDays } from './cache/ttl';
+
+export interface FundamentalsServiceOptions {
+  /** Root of the file cache (config `cache.dir`); files go under `{root}/fundamentals`. */
+  root: string;
+  /** The sources, in default priority order (FMP, Yahoo, Alpha Vantage). */
+  sources: readonly FundamentalsSource[];
+  /** TTL per data type in days [profile 14, ratios 3, statements 90, calendar 7, dividends 7, other 7]. */
+  ttlDays?: Partial<TtlDays>;
+  /** Longest wait for another process fetching the same symbol, ms [60000]. */
+  lockTimeoutMs?: number;
+  /** Which superseded files cleanup removes [keep the newest good copy per provider]. */
+  cleanup?: CleanupPolicy;
+  /** [Date.now] */
+  now?: () => number;
+}
+
+export interface GetFundamentalsOptions {
+  /** Providers to ask, in priority order [every source, in the configured order]. */
+  providers?: readonly string[];
+  /** Fetch even when the cache is fresh [false]. */
+  forceRefresh?: boolean;
+  /** Judge freshness by this type's TTL [the shortest TTL among the types a snapshot holds]. */
+  dataType?: FundamentalsDataType;
+}
+
+/** Where one provider's snapshot in a result came from. */
+export interface ServedSnapshot {
+  provider: string;
+  snapshot: Snapshot;
+  /** 'cache' (fresh file), 'fetched' (just now), or 'stale' (last good file, the fetch failed). */
+  origin: 'cache' | 'fetched' | 'stale';
+}
+
+export interface ProviderFailure {
+  provider: string;
+  code: string;
+  message: string;
+}
+
+export interface FundamentalsResult {
+  symbol: string;
+  /** In priority order; providers with neither data nor cache are absent (see failures). */
+  served: ServedSnapshot[];
+  failures: ProviderFailure[];
+  /** True when no provider gave fresh data: everything served is a last good copy. */
+  stale: boolean;
+}
+
+/**
+ * Fundamentals through the file cache: fresh snapshots are served without a request; stale ones
+ * are refetched under a per-symbol cross-process lock (so two processes make one request per
+ * provider); a provider that fails is replaced by its last good snapshot, marked stale.
+ */
+export class FundamentalsService {
+  readonly store: SnapshotStore;
+  private readonly ttl: TtlDays;
+  private readonly now: () => number;
+
+  constructor(private readonly options: FundamentalsServiceOptions) {
+    this.store = new SnapshotStore(options.root);
+    this.ttl = resolveTtl(options.ttlDays);
+    this.now = options.now ?? Date.now;
+  }
+
+  async getFundamentals(symbol: string, options: GetFundamentalsOptions = {}): Promise<FundamentalsResult> {
+    const sources = this.pick(options.providers);
+    const started = this.now();
+    const stale = (cache: Latest) => sources.filter((s) => !this.usable(cache.get(s.name), options, started));
+    const cached = await this.latest(symbol, sources);
+    if (stale(cached).length === 0) return this.result(symbol, sources, cached, new Map(), new Map());
+    return this.locked(symbol, async () => {
+      // Re-read under the lock: the process that held it may have just fetched what we need.
+      const current = await this.latest(symbol, sources);
+      const fetched = new Map<string, Snapshot>();
+      const failures = new Map<string, FundamentalsError>();
+      for (const source of stale(current)) {
+        try {
+          fetched.set(source.name, await this.fetchOne(symbol, source));
+        } catch (error) {
+          if (!(error instanceof FundamentalsError)) throw error;
+          failures.set(source.name, error);
+        }
+      }
+      return this.result(symbol, sources, current, fetched, failures);
+    });
+  }
+
+  private async fetchOne(symbol: string, source: FundamentalsSource): Promise<Snapshot> {
+    const fetchedAt = this.now();
+    const record = await source.fetch(symbol, fetchedAt);
+    const snapshot = await this.store.write({
+      provider: source.name,
+      symbol: record.symbol,
+      fetchedAt,
+      record,
+    });
+    await this.store.cleanup(record.symbol, source.name, this.options.cleanup);
+    return snapshot;
+  }
+
+  private result(
+    symbol: string,
+    sources: readonly FundamentalsSource[],
+    cached: Latest,
+    fetched: ReadonlyMap<string, Snapshot>,
+    failures: ReadonlyMap<string, FundamentalsError>,
+  ): FundamentalsResult {
+    const served: ServedSnapshot[] = [];
+    for (const { name } of sources) {
+      const fresh = fetched.get(name);
+      const old = cached.get(name);
+      if (fresh) served.push({ provider: name, snapshot: fresh, origin: 'fetched' });
+      else if (old)
+        served.push({ provider: name, snapshot: old, origin: failures.has(name) ? 'stale' : 'cache' });
+    }
+    const failed = [...failures].map(([provider, e]) => ({ provider, code: e.code, message: e.message }));
+    if (served.length === 0) {
+      const why = failed.map((f) => `${f.provider} ${f.code}: ${f.message}`).join('; ');
+      throw new FundamentalsError(
+        'ALL_PROVIDERS_FAILED',
+        `fundamentals: no provider served ${symbol} and the cache holds no copy (${why})`,
+      );
+    }
+    return { symbol, served, failures: failed, stale: served.every((s) => s.origin === 'stale') };
+  }
+
+  /** Fresh for the requested data type; with forceRefresh, only what was fetched since the call began. */
+  private usable(snapshot: Snapshot | undefined, options: GetFundamentalsOptions, started: number): boolean {
+    if (!snapshot) return false;
+    if (options.forceRefresh) return snapshot.fetchedAt >= started;
+    const ttl = ttlMs(this.ttl, Object.keys(snapshot.record.fields), options.dataType);
+    return isFresh(snapshot.fetchedAt, this.now(), ttl);
+  }
+
+  private async latest(symbol: string, sources: readonly FundamentalsSource[]): Promise<Latest> {
+    const latest = new Map<string, Snapshot>();
+    for (const { name } of sources) {
+      const snapshot = await this.store.latestGood(symbol, name);
+      if (snapshot) latest.set(name, snapshot);
+    }
+    return latest;
+  }
+
+  private pick(providers: readonly string[] | undefined): readonly FundamentalsSource[] {
+    if (providers === undefined) return this.options.sources;
+    return providers.map((name) => {
+      const source = this.options.sources.find((s) => s.name === name);
+      if (!source) {
+        const known = this.options.sources.map((s) => s.name).join(', ');
+        throw new FundamentalsError(
+          'INVALID_INPUT',
+          `fundamentals: unknown provider ${JSON.stringify(name)} (configured: ${known})`,
+        );
+      }
+      return source;
+    });
+  }
+
+  private async locked<T>(symbol: string, fn: () => Promise<T>): Promise<T> {
+    const timeoutMs = this.options.lockTimeoutMs ?? 60_000;
+    try {
+      return await withFileLock(this.store.lockFileOf(symbol), fn, { timeoutMs });
+    } catch (error) {
+      if (error instanceof StorageError && error.code === 'CACHE_LOCKED') {
+        throw new FundamentalsError('LOCK_TIMEOUT', `fundamentals: ${error.message}`);
+      }
+      throw error;
+    }
+  }
+}
+
+type Latest = ReadonlyMap<string, Snapshot>;
