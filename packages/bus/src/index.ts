@@ -16,3 +16,4 @@ export * from './trimPolicy';
 export * from './trimStream';
 export * from './readStream';
 export * from './heartbeats';
+export * from './lease';

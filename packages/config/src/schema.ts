@@ -221,6 +221,20 @@ const AggregatorSchema = z
     partialIntervalMs: int(0, 3_600_000, 'expected milliseconds, 0 to disable')
       .default(0)
       .describe('Publish the open (partial) bars of an instrument at most this often; 0 publishes none.'),
+    leaseMs: positiveInt()
+      .default(10000)
+      .describe(
+        "How long an instance's lease on an instrument lasts unrenewed: another instance takes a dead one's instruments over after at most this. Keep it well above `leaseRenewMs` plus `bus.consumer.blockMs`.",
+      ),
+    leaseRenewMs: positiveInt()
+      .default(2000)
+      .describe(
+        'How often an instance renews its leases, sheds instruments above its fair share and takes free ones.',
+      ),
+  })
+  .refine((aggregator) => aggregator.leaseRenewMs < aggregator.leaseMs, {
+    error: 'expected leaseRenewMs below leaseMs',
+    path: ['leaseRenewMs'],
   })
   .prefault({})
   .describe('The aggregator service (tick streams to bar streams).');

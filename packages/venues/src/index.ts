@@ -11,3 +11,4 @@ export {
 } from './recording/recordingFile';
 export type { RawStream, RawStreamHandlers } from './recording/rawStream';
 export { VenueError, type VenueErrorCode } from './venueError';
+export { seededRandom } from './mock/countFaults';

@@ -24,7 +24,7 @@ export interface AggregatorOptions {
   readonly revisionWindowMs?: number;
   /** Consumer group on the tick streams, also the checkpoint's name. Default `aggregator`. */
   readonly group?: string;
-  /** This process's consumer name in the group. Default `aggregator@<hostname>`. */
+  /** This process's consumer name in the group, also its lease token: unique per process. Default `aggregator@<hostname>/<pid>`. */
   readonly consumer?: string;
   /** Bar records packed into one output entry at most. Default 256. */
   readonly maxBarsPerEntry?: number;
@@ -43,7 +43,7 @@ export function resolveAggregatorOptions(options: AggregatorOptions, config: Tic
     allowedLatenessMs: options.allowedLatenessMs ?? 2000,
     revisionWindowMs: options.revisionWindowMs ?? 3_600_000,
     group: options.group ?? 'aggregator',
-    consumer: options.consumer ?? `aggregator@${hostname()}`,
+    consumer: options.consumer ?? `aggregator@${hostname()}/${process.pid}`,
     maxBarsPerEntry: options.maxBarsPerEntry ?? 256,
   };
 }

@@ -1,15 +1,17 @@
 import { createRedis, DeadLetterQueue, streamKeys, type ConsumerLogger } from '@tickline/bus';
 import { redisConnectionSettings } from '@tickline/config';
-import { parseInstrumentId } from '@tickline/core';
+import { instrumentId, parseInstrumentId, type InstrumentRef } from '@tickline/core';
 import { defineService, type ServiceContext, type ServiceDefinition } from '@tickline/runtime';
 import { aggregatorMetrics } from './aggregatorMetrics';
 import { resolveAggregatorOptions, type AggregatorOptions } from './aggregatorOptions';
 import { InstrumentWorker, type WorkerDeps } from './instrumentWorker';
+import { LeaseKeeper } from './leaseKeeper';
 
 /**
- * The aggregator: per configured instrument a CheckpointingConsumer over its tick stream whose state is the
- * TimeBarAggregator; each batch's final bars and revisions go to `tl:bars:{venue:SYMBOL}:<tf>` in the same
- * atomic commit as the state and the stream position, so every bar is published exactly once across crashes.
+ * The aggregator: per instrument it holds the lease of, a CheckpointingConsumer over its tick stream whose
+ * state is the TimeBarAggregator; each batch's final bars and revisions go to `tl:bars:{venue:SYMBOL}:<tf>`
+ * in the same atomic commit as the state and the stream position, so every bar is published exactly once
+ * across crashes and handovers. Several instances share the configured instruments through the leases.
  */
 export function createAggregatorService(options: AggregatorOptions = {}): ServiceDefinition {
   return defineService({
@@ -24,6 +26,7 @@ export function createAggregatorService(options: AggregatorOptions = {}): Servic
         warn: (message, details) => logger.warn(details ?? {}, message),
         error: (message, details) => logger.error(details ?? {}, message),
       };
+      const { leaseMs, leaseRenewMs } = config.aggregator;
       const deps: WorkerDeps = {
         config,
         settings,
@@ -32,22 +35,54 @@ export function createAggregatorService(options: AggregatorOptions = {}): Servic
         deadLetters: new DeadLetterQueue(redis, keys.dlq('aggregator')),
         metrics: aggregatorMetrics(context.metrics),
         log,
+        // Holding the lease, entries pending with anyone else are a dead or stale holder's: take them over
+        // as soon as that holder's lease must have run out (the checkpoint fences a stale one anyway).
+        consumer: {
+          claimIdleMs: Math.min(config.bus.consumer.claimIdleMs, Math.max(1, leaseMs - leaseRenewMs)),
+        },
       };
-      const workers = config.instruments.map((id) => new InstrumentWorker(deps, parseInstrumentId(id)));
-      await Promise.all(workers.map((w) => w.start()));
+      const workers = new Map<string, InstrumentWorker>();
+      let flushed = 0;
+      let stopping = false;
+      const keeper = new LeaseKeeper({
+        redis,
+        prefix: config.prefix,
+        owner: settings.group,
+        instruments: config.instruments.map(parseInstrumentId),
+        token: settings.consumer,
+        leaseMs,
+        renewMs: leaseRenewMs,
+        log,
+        start: async (instrument: InstrumentRef) => {
+          const worker = new InstrumentWorker(deps, instrument);
+          workers.set(worker.id, worker);
+          await worker.start();
+        },
+        stop: async (instrument: InstrumentRef) => {
+          const worker = workers.get(instrumentId(instrument));
+          workers.delete(instrumentId(instrument));
+          await worker?.stop();
+          // Replay's end of input is the service's stop, not a handover: only then are open bars final.
+          if (worker && settings.replay && stopping) flushed += await worker.flush();
+        },
+      });
+      await keeper.start();
       logger.info(
-        { instruments: config.instruments, timeframes: settings.timeframes, replay: settings.replay },
+        {
+          instruments: keeper.instruments.map(instrumentId),
+          of: config.instruments.length,
+          timeframes: settings.timeframes,
+          replay: settings.replay,
+        },
         'aggregator: consuming tick streams',
       );
       return {
         checks: { redis: async () => void (await redis.ping()) },
         stop: async () => {
+          stopping = true;
           try {
-            await Promise.all(workers.map((w) => w.stop()));
-            if (settings.replay) {
-              const flushed = await Promise.all(workers.map((w) => w.flush()));
-              logger.info({ bars: flushed.reduce((a, b) => a + b, 0) }, 'aggregator: replay flushed');
-            }
+            await keeper.stop();
+            if (settings.replay) logger.info({ bars: flushed }, 'aggregator: replay flushed');
           } finally {
             redis.disconnect();
           }
