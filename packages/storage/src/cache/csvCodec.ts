@@ -35,14 +35,17 @@ export interface CsvTable {
  */
 export function formatCsv(bars: readonly Bar[]): string {
   const dateOnly = bars.length > 0 && bars.every((bar) => bar.start % DAY_MS === 0);
-  const lines = [HEADER];
+  return `${HEADER}\n${formatCsvRows(bars, dateOnly)}`;
+}
+
+/** The data rows of formatCsv, each ending in a newline (also what an appended gzip member holds). */
+export function formatCsvRows(bars: readonly Bar[], dateOnly: boolean): string {
+  let text = '';
   for (const bar of bars) {
     const flags = bar.quality.flags.length === 0 ? '' : csvField(JSON.stringify(bar.quality.flags));
-    lines.push(
-      `${formatTimestamp(bar.start, dateOnly)},${bar.open},${bar.high},${bar.low},${bar.close},${bar.volume},${bar.trades},${bar.vwap},${bar.quality.score},${csvField(bar.source)},${bar.revision},${flags}`,
-    );
+    text += `${formatTimestamp(bar.start, dateOnly)},${bar.open},${bar.high},${bar.low},${bar.close},${bar.volume},${bar.trades},${bar.vwap},${bar.quality.score},${csvField(bar.source)},${bar.revision},${flags}\n`;
   }
-  return `${lines.join('\n')}\n`;
+  return text;
 }
 
 function csvField(value: string): string {

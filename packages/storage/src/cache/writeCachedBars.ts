@@ -2,6 +2,7 @@ import type { Bar, Timeframe, Venue } from '@tickline/core';
 import { mergeByPrecedence } from '../precedence';
 import { StorageError } from '../storageError';
 import { writeFileAtomic } from './atomicWrite';
+import { appendToYear } from './appendYear';
 import { describeYear, updateIndex, type YearMetadata } from './cacheMetadata';
 import { lockFileFor, yearFile, yearMetadataFile } from './cachePaths';
 import { formatCsv } from './csvCodec';
@@ -19,7 +20,8 @@ export interface CacheWriteResult {
 /**
  * Merges final bars into their year files with the database's precedence rule (precedence.ts), one
  * file at a time under that file's cross-process lock: read, merge, write atomically, then metadata,
- * then symbols.json and cache_stats.json. A file that cannot be read is an error, never overwritten;
+ * then symbols.json and cache_stats.json. Bars that all start after a file's last one (live data) are
+ * appended as one gzip member instead (appendYear.ts); the next merge compacts the file again. A file that cannot be read is an error, never overwritten;
  * a file of another venue (its metadata's data_source) is refused: one source per file.
  * Writing the same bars again leaves every file byte-identical.
  */
@@ -67,6 +69,9 @@ async function mergeIntoYear(
     async () => {
       const previous = await readYearMetadata(file);
       checkVenue(file, previous, venue);
+      const incoming = sortedBars(mergeByPrecedence([], bars).values());
+      const appended = await appendToYear(file, incoming, previous);
+      if (appended !== undefined) return appended;
       const existing =
         (await readBarsFile(file, {
           venue,
