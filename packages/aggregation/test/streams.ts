@@ -141,3 +141,12 @@ export function feed<B>(agg: Runner<B>, input: Step[], out: AggregationEvent<B>[
   }
   return out;
 }
+
+/**
+ * Steps with fill on or off (fill makes a bar of every empty interval: days-long gaps only without it)
+ * and a split point `k` in [0, steps]: where a snapshot is taken, or partials looked at.
+ */
+export const splitSteps = fc
+  .boolean()
+  .chain((fill) => steps(!fill).map((input) => ({ input, fill })))
+  .chain(({ input, fill }) => fc.nat(input.length).map((k) => ({ input, fill, k })));
