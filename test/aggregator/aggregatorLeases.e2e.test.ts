@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import { leaseKey, StreamPublisher, streamKeys } from '@tickline/bus';
-import type { InstrumentRef, Trade } from '@tickline/core';
+import type { InstrumentRef } from '@tickline/core';
 import {
   redisTestContext,
   testRedisClient,
