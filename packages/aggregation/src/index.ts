@@ -15,6 +15,7 @@ export {
 export { DEFAULT_GATE_OPTIONS, TradeGate, type GateOptions } from './tradeGate';
 export { TimeBarAggregator, type TimeBarAggregatorOptions } from './timeBarAggregator';
 export { tradeAt, type TradeColumns } from './tradeColumns';
+export { aggregateBars, type AggregateBarsOptions } from './aggregateBars';
 export {
   ThresholdBarAggregator,
   type ThresholdBar,
