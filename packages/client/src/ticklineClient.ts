@@ -38,6 +38,8 @@ interface Running {
   readonly abort: AbortController;
   readonly redis: RedisClient;
   readonly subscriber: Subscriber<unknown>;
+  /** Settles when the subscription's loop has returned (its XREAD ended). */
+  done: Promise<void>;
 }
 
 /**
@@ -50,6 +52,7 @@ export class TicklineClient {
   private readonly db: Database | undefined;
   private readonly ownsDb: boolean;
   private readonly running = new Set<Running>();
+  private readonly stopping = new Set<Promise<void>>();
   private closing: Promise<void> | undefined;
 
   constructor(options: ClientOptions = {}) {
@@ -170,10 +173,10 @@ export class TicklineClient {
         return undefined;
       }
       const running = this.start(subscriber);
-      body(running.redis, this.tailOptions(running.abort.signal), (value) => subscriber.next(value)).catch(
-        (error: unknown) => subscriber.error(error),
-      );
-      return () => this.stop(running);
+      running.done = body(running.redis, this.tailOptions(running.abort.signal), (value) =>
+        subscriber.next(value),
+      ).catch((error: unknown) => subscriber.error(error));
+      return () => void this.stop(running);
     });
   }
 
@@ -190,15 +193,28 @@ export class TicklineClient {
       retryMaxMs,
       logger: this.options.logger ?? silentBusLogger,
     });
-    const running: Running = { abort: new AbortController(), redis, subscriber };
+    const running: Running = { abort: new AbortController(), redis, subscriber, done: Promise.resolve() };
     this.running.add(running);
     return running;
   }
 
-  private stop(running: Running): void {
-    if (!this.running.delete(running)) return;
+  /**
+   * Ends a subscription: its loop stops at the end of the current XREAD (at most blockMs), then the
+   * connection closes. Cutting the XREAD short would leave ioredis' timer of that command running for
+   * the whole command timeout; when Redis is unreachable it is cut short anyway, a little after blockMs.
+   */
+  private stop(running: Running): Promise<void> {
+    if (!this.running.delete(running)) return Promise.resolve();
     running.abort.abort();
-    running.redis.disconnect();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.blockMs + 250)));
+    const stopped = Promise.race([running.done, late]).then(() => {
+      clearTimeout(timer);
+      running.redis.disconnect();
+      this.stopping.delete(stopped);
+    });
+    this.stopping.add(stopped);
+    return stopped;
   }
 
   private tailOptions(signal: AbortSignal): TailOptions {
@@ -217,12 +233,13 @@ export class TicklineClient {
     const problems: unknown[] = [];
     for (const running of [...this.running]) {
       try {
-        this.stop(running);
+        void this.stop(running);
         running.subscriber.complete();
       } catch (error) {
         problems.push(error);
       }
     }
+    await Promise.all([...this.stopping]);
     if (this.ownsDb && this.db) await this.db.$pool.end().catch((error: unknown) => problems.push(error));
     if (problems.length > 0) throw new AggregateError(problems, 'client close: some cleanup steps failed');
   }
