@@ -67,7 +67,7 @@ describe('aggregateBars (examples)', () => {
     ]);
   });
 
-  it('watermarks close the bars of a quiet instrument; without flushOnComplete open bars stay open', async () => {
+  it('watermarks close the bars of a quiet instrument; without flushOnComplete open bars stay open', () => {
     const trades = new Subject<Trade[]>();
     const watermarks = new Subject<number>();
     const agg = aggregator();
