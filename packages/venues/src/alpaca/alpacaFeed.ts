@@ -1,5 +1,5 @@
-import { FeedEmitter } from '../feed/feedEmitter';
-import type { FeedEvent, FeedListener, FeedStats, GapCause, LiveFeed } from '../feed/feedEvents';
+import { FeedBase, emptyFeedStats } from '../feed/feedBase';
+import type { FeedStats, GapCause } from '../feed/feedEvents';
 import { WsConnection, type WsCloseInfo } from '../feed/wsConnection';
 import { VenueError } from '../venueError';
 import { ALPACA_ERRORS, alpacaErrorPolicy } from './alpacaErrors';
@@ -22,10 +22,9 @@ export type AlpacaFeedStats = FeedStats & { venueBars: number; authFailures: num
  * bars, every documented error code handled on purpose (see `alpacaErrors.ts`), and a time gap
  * reported for every outage. Alpaca numbers trades but not consecutively, so gaps are by time only.
  */
-export class AlpacaFeed implements LiveFeed {
+export class AlpacaFeed extends FeedBase<AlpacaFeedStats> {
   readonly venue = 'alpaca' as const;
   private readonly options: ResolvedAlpacaFeedOptions;
-  private readonly emitter: FeedEmitter;
   private readonly connection: WsConnection;
   private desired: Set<string>;
   /** Symbols asked for on the current socket (subscribe sent, no unsubscribe since). */
@@ -40,25 +39,13 @@ export class AlpacaFeed implements LiveFeed {
   private authSent = false;
   private lastDataAt: number | undefined;
   private down: { since: number; cause: GapCause } | undefined;
-  private state: 'idle' | 'running' | 'stopped' = 'idle';
-  private readonly counters: AlpacaFeedStats = {
-    frames: 0,
-    trades: 0,
-    quotes: 0,
-    rejects: 0,
-    duplicates: 0,
-    gaps: 0,
-    connects: 0,
-    disconnects: 0,
-    venueBars: 0,
-    authFailures: 0,
-  };
 
   constructor(options: AlpacaFeedOptions) {
-    this.options = resolveAlpacaFeedOptions(options);
+    const resolved = resolveAlpacaFeedOptions(options);
+    super({ ...emptyFeedStats(), venueBars: 0, authFailures: 0 }, resolved.onError);
+    this.options = resolved;
     this.desired = new Set(this.options.symbols);
     this.updateKnown();
-    this.emitter = new FeedEmitter((error) => this.options.onError(error));
     const o = this.options;
     this.connection = new WsConnection(
       {
@@ -80,20 +67,6 @@ export class AlpacaFeed implements LiveFeed {
     );
   }
 
-  onEvent(listener: FeedListener): () => void {
-    return this.emitter.add(listener);
-  }
-
-  start(): Promise<void> {
-    if (this.state === 'stopped')
-      return Promise.reject(new VenueError('INVALID_STATE', 'Alpaca feed was stopped'));
-    if (this.state === 'idle') {
-      this.state = 'running';
-      this.connection.start();
-    }
-    return Promise.resolve();
-  }
-
   setSymbols(symbols: readonly string[]): void {
     const bad = symbols.filter((s) => !isAlpacaSymbol(s));
     if (bad.length > 0) throw new VenueError('INVALID_OPTIONS', `not Alpaca symbols: ${bad.join(', ')}`);
@@ -103,13 +76,12 @@ export class AlpacaFeed implements LiveFeed {
     if (this.phase === 'authenticated') this.connection.requestSend(() => this.composeSubscription());
   }
 
-  stop(): Promise<void> {
-    this.state = 'stopped';
-    return this.connection.stop();
+  protected open(): void {
+    this.connection.start();
   }
 
-  stats(): AlpacaFeedStats {
-    return { ...this.counters };
+  protected close(): Promise<void> {
+    return this.connection.stop();
   }
 
   /** The venue's last subscription reply (for tests and status pages). */
@@ -126,15 +98,7 @@ export class AlpacaFeed implements LiveFeed {
     this.authSent = false;
     this.sent.clear();
     this.inFlight.length = 0;
-    this.counters.connects += 1;
-    this.emit({
-      type: 'connected',
-      venue: 'alpaca',
-      connection: this.name,
-      at,
-      url,
-      streams: this.desired.size,
-    });
+    this.reportOpen(this.name, at, url, this.desired.size);
   }
 
   private onFrame(text: string, recvTs: number): void {
@@ -281,20 +245,8 @@ export class AlpacaFeed implements LiveFeed {
   private onClose(info: WsCloseInfo): void {
     this.phase = 'closed';
     const unexpected = !info.planned;
-    if (info.wasOpen || unexpected) {
-      if (unexpected) this.counters.disconnects += 1;
-      this.emit({
-        type: 'disconnected',
-        venue: 'alpaca',
-        connection: this.name,
-        at: info.at,
-        cause: info.cause,
-        reason: info.reason,
-        unexpected,
-        ...(info.retryInMs === undefined ? {} : { retryInMs: info.retryInMs }),
-      });
-    }
-    if (!unexpected || !info.wasOpen || this.state !== 'running' || this.down !== undefined) return;
+    this.reportClose(this.name, info, unexpected, info.retryInMs);
+    if (!unexpected || !info.wasOpen || !this.running || this.down !== undefined) return;
     this.down = { since: Math.min(this.lastDataAt ?? info.at, info.at), cause: info.cause };
   }
 
@@ -315,9 +267,5 @@ export class AlpacaFeed implements LiveFeed {
         connection: this.name,
       },
     });
-  }
-
-  private emit(event: FeedEvent): void {
-    this.emitter.emit(event);
   }
 }

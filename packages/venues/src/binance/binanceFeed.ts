@@ -1,5 +1,5 @@
-import { FeedEmitter } from '../feed/feedEmitter';
-import type { FeedEvent, FeedGap, FeedListener, FeedStats, GapCause, LiveFeed } from '../feed/feedEvents';
+import { FeedBase, emptyFeedStats } from '../feed/feedBase';
+import type { FeedGap, GapCause } from '../feed/feedEvents';
 import { SequenceTracker } from '../feed/sequenceTracker';
 import type { WsCloseInfo } from '../feed/wsConnection';
 import { VenueError } from '../venueError';
@@ -20,10 +20,9 @@ type TradeMessage = Extract<BinanceMessage, { kind: 'trade' }>;
  * streams, sharded across connections, with gaps reported from trade ids and from every outage.
  * See the package README for the event contract.
  */
-export class BinanceFeed implements LiveFeed {
+export class BinanceFeed extends FeedBase {
   readonly venue = 'binance' as const;
   private readonly options: ResolvedBinanceFeedOptions;
-  private readonly emitter: FeedEmitter;
   private readonly tracker = new SequenceTracker();
   /** Streams whose connection went down since their last message, and why. */
   private readonly outage = new Map<string, GapCause>();
@@ -34,18 +33,6 @@ export class BinanceFeed implements LiveFeed {
   private symbols: Set<string>;
   private shards: BinanceShard[] = [];
   private nextShardId = 1;
-  private state: 'idle' | 'running' | 'stopped' = 'idle';
-  private stopping: Promise<void> | undefined;
-  private readonly counters: FeedStats = {
-    frames: 0,
-    trades: 0,
-    quotes: 0,
-    rejects: 0,
-    duplicates: 0,
-    gaps: 0,
-    connects: 0,
-    disconnects: 0,
-  };
   private readonly handlers: ShardHandlers = {
     open: (shard, slot, at, url) => this.onOpen(shard, slot, at, url),
     message: (shard, slot, text, recvTs) => this.onMessage(shard, slot, text, recvTs),
@@ -54,23 +41,10 @@ export class BinanceFeed implements LiveFeed {
   };
 
   constructor(options: BinanceFeedOptions) {
-    this.options = resolveBinanceFeedOptions(options);
+    const resolved = resolveBinanceFeedOptions(options);
+    super(emptyFeedStats(), resolved.onError);
+    this.options = resolved;
     this.symbols = new Set(this.options.symbols);
-    this.emitter = new FeedEmitter((error) => this.options.onError(error));
-  }
-
-  onEvent(listener: FeedListener): () => void {
-    return this.emitter.add(listener);
-  }
-
-  start(): Promise<void> {
-    if (this.state === 'stopped')
-      return Promise.reject(new VenueError('INVALID_STATE', 'Binance feed was stopped'));
-    if (this.state === 'idle') {
-      this.state = 'running';
-      this.reshard();
-    }
-    return Promise.resolve();
   }
 
   setSymbols(symbols: readonly string[]): void {
@@ -82,17 +56,15 @@ export class BinanceFeed implements LiveFeed {
     }
     for (const s of next) for (const stream of this.streamsOf(s)) this.draining.delete(stream);
     this.symbols = next;
-    if (this.state === 'running') this.reshard();
+    if (this.running) this.reshard();
   }
 
-  stop(): Promise<void> {
-    this.state = 'stopped';
-    this.stopping ??= Promise.all(this.shards.map((shard) => shard.stop())).then(() => undefined);
-    return this.stopping;
+  protected open(): void {
+    this.reshard();
   }
 
-  stats(): FeedStats {
-    return { ...this.counters };
+  protected async close(): Promise<void> {
+    await Promise.all(this.shards.map((shard) => shard.stop()));
   }
 
   /** How many connections carry the streams now (for metrics and tests). */
@@ -200,15 +172,7 @@ export class BinanceFeed implements LiveFeed {
   }
 
   private onOpen(shard: BinanceShard, slot: ShardSlot, at: number, url: string): void {
-    this.counters.connects += 1;
-    this.emit({
-      type: 'connected',
-      venue: 'binance',
-      connection: slot.name,
-      at,
-      url,
-      streams: shard.streams.length,
-    });
+    this.reportOpen(slot.name, at, url, shard.streams.length);
     const down = this.down.get(shard);
     if (down === undefined) return;
     this.down.delete(shard);
@@ -224,20 +188,8 @@ export class BinanceFeed implements LiveFeed {
 
   private onClose(shard: BinanceShard, slot: ShardSlot, info: WsCloseInfo, covered: boolean): void {
     const unexpected = !info.planned && !covered;
-    if (info.wasOpen || unexpected) {
-      if (unexpected) this.counters.disconnects += 1;
-      this.emit({
-        type: 'disconnected',
-        venue: 'binance',
-        connection: slot.name,
-        at: info.at,
-        cause: info.cause,
-        reason: info.reason,
-        unexpected,
-        ...(info.retryInMs === undefined || covered ? {} : { retryInMs: info.retryInMs }),
-      });
-    }
-    if (!unexpected || !info.wasOpen || this.state !== 'running') return;
+    this.reportClose(slot.name, info, unexpected, covered ? undefined : info.retryInMs);
+    if (!unexpected || !info.wasOpen || !this.running) return;
     this.down.set(shard, { since: Math.min(shard.lastDataAt ?? info.at, info.at), cause: info.cause });
     for (const stream of shard.streams) this.outage.set(stream, info.cause);
   }
@@ -266,9 +218,5 @@ export class BinanceFeed implements LiveFeed {
   private emitGap(gap: FeedGap): void {
     this.counters.gaps += 1;
     this.emit({ type: 'gap', gap });
-  }
-
-  private emit(event: FeedEvent): void {
-    this.emitter.emit(event);
   }
 }

@@ -10,6 +10,7 @@ export type {
   VenueBar,
 } from './feedEvents';
 export { FeedEmitter } from './feedEmitter';
+export { FeedBase, emptyFeedStats } from './feedBase';
 export {
   BackoffSchedule,
   DEFAULT_BACKOFF,
