@@ -83,6 +83,24 @@ describe('BinanceMockServer over a socket', () => {
     raw.ws.close();
   });
 
+  it('publishBatch: pre-encoded frames of every length class arrive as separate messages, byte for byte', async () => {
+    mock = await BinanceMockServer.start();
+    const combined = await rawClient(`${mock.url}/stream?streams=btcusdt@trade`);
+    const raw = await rawClient(`${mock.url}/ws/btcusdt@trade`);
+    const got: string[] = [];
+    raw.ws.on('message', (d: Buffer) => got.push(d.toString()));
+    await mock.waitForSubscription('btcusdt@trade', 2);
+    // 7-bit, 16-bit and 64-bit payload lengths, and multi-byte characters.
+    const payloads = ['{}', `{"x":"${'é'.repeat(100)}"}`, `{"x":"${'a'.repeat(70_000)}"}`, '{"y":1}'];
+    expect(await mock.publishBatch('btcusdt@trade', payloads)).toBe(2);
+    for (const p of payloads) expect(await combined.next()).toBe(`{"stream":"btcusdt@trade","data":${p}}`);
+    await until(() => got.length === payloads.length, 'raw frames');
+    expect(got).toEqual(payloads);
+    expect(mock.connections.map((c) => c.sent)).toEqual([4, 4]);
+    combined.ws.close();
+    raw.ws.close();
+  });
+
   it('subscribes live, lists, and replies to bad requests as Binance does', async () => {
     mock = await BinanceMockServer.start();
     const c = await rawClient(`${mock.url}/ws`);

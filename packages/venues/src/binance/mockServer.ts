@@ -6,6 +6,7 @@ import { applyCountFaults, isStalled } from '../mock/countFaults';
 import { endUpgrade, listenHttp } from '../mock/mockHttp';
 import type { ReplayOptions } from '../mock/mockReplay';
 import { MockVenueServer } from '../mock/mockVenueServer';
+import { encodeTextFrames } from '../mock/wsFrames';
 import type { VenueError } from '../venueError';
 import { readBinanceRecording } from './binanceRecording';
 import { handleControl } from './mockControl';
@@ -137,6 +138,33 @@ export class BinanceMockServer extends MockVenueServer<MockConnection> {
     return delivered;
   }
 
+  /**
+   * The benchmark path: `payloads` of one stream to each subscriber as pre-encoded frames in one
+   * socket write (see encodeTextFrames), no faults. Resolves when every socket took them without
+   * queueing more than `highWaterBytes`, so a loop calling it runs as fast as the clients read.
+   */
+  async publishBatch(stream: string, payloads: readonly string[], highWaterBytes = 4 << 20): Promise<number> {
+    const targets = this.openConnections.filter((c) => c.streams.includes(stream) && !isStalled(c));
+    const frames = new Map<boolean, Buffer>();
+    const encoded = (combined: boolean) => {
+      let buffer = frames.get(combined);
+      if (buffer === undefined) {
+        buffer = encodeTextFrames(combined ? payloads.map((p) => envelope(stream, p)) : payloads);
+        frames.set(combined, buffer);
+      }
+      return buffer;
+    };
+    for (const c of targets) {
+      c.tcp.write(encoded(c.combined));
+      c.sent += payloads.length;
+    }
+    this.stats.published += payloads.length;
+    await Promise.all(
+      targets.filter((c) => c.tcp.writableLength > highWaterBytes).map((c) => drained(c.tcp)),
+    );
+    return targets.length;
+  }
+
   /** Replays a recording file in either format (see README), e.g. for `tickline mock-venue --file F`. */
   replayFile(path: string, options: ReplayOptions, onBadLine?: (error: VenueError) => void) {
     return this.replay(readBinanceRecording(path, onBadLine), options);
@@ -252,6 +280,17 @@ export class BinanceMockServer extends MockVenueServer<MockConnection> {
   private send(c: MockConnection, frame: SplitFrame): void {
     c.socket.send(c.combined ? envelope(frame.stream, frame.payload) : frame.payload);
   }
+}
+
+/** Resolves at the socket's next 'drain' or 'close', leaving no listener behind. */
+function drained(socket: Duplex): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off('drain', done).off('close', done);
+      resolve();
+    };
+    socket.on('drain', done).on('close', done);
+  });
 }
 
 /** `/stream?streams=a/b` (combined), `/stream`, `/ws`, `/ws/a/b` (raw); anything else is not Binance. */

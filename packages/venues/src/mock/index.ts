@@ -11,3 +11,4 @@ export {
 } from './countFaults';
 export { MsgpackTimestamp, decodeMsgpack, encodeMsgpack } from './msgpack';
 export { MockVenueServer } from './mockVenueServer';
+export { encodeTextFrames } from './wsFrames';
