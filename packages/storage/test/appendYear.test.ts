@@ -106,3 +106,16 @@ test('a date-only file takes midnight bars as an append and others by a rewrite 
   );
   expect(await readCachedBars(dir.root, q)).toEqual([day(0), day(1), late]);
 });
+
+test('a replayed batch overlapping the tail appends only its new bars; a replay of stored bars writes nothing', async () => {
+  const bars = series(150);
+  await writeCachedBars(dir.root, bars.slice(0, 100));
+  const before = await fs.readFile(file(dir.root));
+  expect((await writeCachedBars(dir.root, bars.slice(40, 100))).filesWritten).toEqual([]);
+  expect((await fs.readFile(file(dir.root))).equals(before)).toBe(true);
+  await writeCachedBars(dir.root, bars.slice(50, 150));
+  const after = await fs.readFile(file(dir.root));
+  expect(after.subarray(0, before.length).equals(before)).toBe(true); // the first member untouched
+  expect(await readCachedBars(dir.root, QUERY)).toEqual(bars);
+  expect((await metadata(dir.root)).file_info.rows).toBe(150);
+});

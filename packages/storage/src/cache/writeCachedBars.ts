@@ -1,11 +1,11 @@
 import type { Bar, Timeframe, Venue } from '@tickline/core';
-import { mergeByPrecedence } from '../precedence';
+import { comparePrecedence, mergeByPrecedence } from '../precedence';
 import { StorageError } from '../storageError';
 import { writeFileAtomic } from './atomicWrite';
 import { appendToYear } from './appendYear';
 import { describeYear, updateIndex, type YearMetadata } from './cacheMetadata';
 import { lockFileFor, yearFile, yearMetadataFile } from './cachePaths';
-import { formatCsv } from './csvCodec';
+import { CACHE_COLUMNS, formatCsv, formatCsvRows } from './csvCodec';
 import { withFileLock, type FileLockOptions } from './fileLock';
 import { gzip, isVenue, readBarsFile, readYearMetadata } from './yearFileIo';
 
@@ -79,6 +79,14 @@ async function mergeIntoYear(
           timeframe,
           defaultSource: previous?.provider_info?.name ?? venue,
         })) ?? [];
+      if (canonical(existing, previous)) {
+        // A replay after a crash re-sends bars the file already holds: only the rest is written, and
+        // when that rest is all newer than the file (the usual case), as an append.
+        const effective = changing(existing, incoming);
+        if (effective.length === 0) return undefined;
+        const tail = await appendToYear(file, effective, previous);
+        if (tail !== undefined) return tail;
+      }
       const merged = sortedBars(mergeByPrecedence(existing, bars).values());
       if (existing.length > 0 && sameBars(existing, merged)) return undefined;
       return writeYear(file, merged, { symbol, timeframe, year, venue }, previous);
@@ -109,6 +117,25 @@ function checkVenue(file: string, meta: YearMetadata | undefined, venue: Venue):
       `${file} holds ${source} bars; refusing to mix in ${venue} bars (one source per file: give each venue its own cache root)`,
     );
   }
+}
+
+/** Whether the file is as Tickline writes it: our columns, rows strictly ascending (no duplicates). */
+function canonical(existing: readonly Bar[], meta: YearMetadata | undefined): boolean {
+  if (meta?.file_info?.columns?.join(',') !== CACHE_COLUMNS.join(',')) return false;
+  for (let i = 1; i < existing.length; i++) if (existing[i]!.start <= existing[i - 1]!.start) return false;
+  return true;
+}
+
+/** The incoming bars (sorted, unique) that win by precedence over the stored ones AND change their row. */
+function changing(existing: readonly Bar[], incoming: readonly Bar[]): Bar[] {
+  const stored = new Map(existing.map((bar) => [bar.start, bar]));
+  return incoming.filter((bar) => {
+    const current = stored.get(bar.start);
+    if (current === undefined) return true;
+    return (
+      comparePrecedence(bar, current) >= 0 && formatCsvRows([bar], false) !== formatCsvRows([current], false)
+    );
+  });
 }
 
 export function sortedBars(bars: Iterable<Bar>): Bar[] {
