@@ -23,3 +23,4 @@ export {
   mapAlphaVantageSeries,
 } from './alphavantage/alphaVantageSeries';
 export { checkAlphaVantageBody, rateLimitWait } from './alphavantage/alphaVantageNotes';
+export * from './mock';

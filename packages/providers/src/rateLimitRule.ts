@@ -4,6 +4,12 @@ import { ProviderError } from './providerError';
 export interface RateLimitRule {
   limit: number;
   windowMs: number;
+  /**
+   * Grants stay booked this much longer than the window, ms [0]. A venue counts requests when they
+   * arrive, in its own (often fixed, aligned) windows; latency jitter between grant and arrival can
+   * otherwise crowd two windows' worth into one of the venue's.
+   */
+  marginMs?: number;
 }
 
 /** Checks rules up front, so a bad config fails at start-up naming the provider and the rule. */
@@ -12,12 +18,12 @@ export function validateRules(provider: string, rules: readonly RateLimitRule[])
     throw new ProviderError('INVALID_OPTIONS', `${provider}: a rate limiter needs at least one rule`);
   }
   rules.forEach((rule, index) => {
-    for (const field of ['limit', 'windowMs'] as const) {
-      const value = rule[field];
-      if (!Number.isSafeInteger(value) || value < 1) {
+    for (const field of ['limit', 'windowMs', 'marginMs'] as const) {
+      const value = rule[field] ?? 1;
+      if (!Number.isSafeInteger(value) || value < (field === 'marginMs' ? 0 : 1)) {
         throw new ProviderError(
           'INVALID_OPTIONS',
-          `${provider}: rate limit rule ${index} ${field} must be a positive integer, got ${String(value)}`,
+          `${provider}: rate limit rule ${index} ${field} must be a whole number of at least 1 (marginMs: 0), got ${String(value)}`,
         );
       }
     }

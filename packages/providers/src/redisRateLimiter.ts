@@ -90,7 +90,7 @@ export class RedisRateLimiter {
   async tryAcquire(weight = 1): Promise<{ waitMs: number; nowMs: number }> {
     this.checkWeight(weight);
     const args: (string | number)[] = [weight, this.nextId()];
-    for (const rule of this.rules) args.push(rule.windowMs, rule.limit);
+    for (const rule of this.rules) args.push(rule.windowMs + (rule.marginMs ?? 0), rule.limit);
     const reply = (await acquireScript.run(
       this.options.redis,
       [this.blockedKey, ...this.ruleKeys],

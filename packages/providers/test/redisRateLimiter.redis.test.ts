@@ -110,7 +110,9 @@ describe('RedisRateLimiter', () => {
     const error = (await rl.acquire(1).catch((e: unknown) => e)) as ProviderError;
     expect(error.code).toBe('RATE_LIMIT_WAIT_EXCEEDED');
     expect(error.retryable).toBe(true);
-    expect(() => limiter([{ limit: 0, windowMs: 10 }])).toThrow('rule 0 limit must be a positive integer');
+    expect(() => limiter([{ limit: 0, windowMs: 10 }])).toThrow(
+      'rule 0 limit must be a whole number of at least 1',
+    );
   });
 
   it('never exceeds the limit with four limiters and a child process hammering it', async () => {
