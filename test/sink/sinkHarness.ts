@@ -8,8 +8,8 @@ import type { Bar, Timeframe } from '@tickline/core';
 import { connectDatabase, migrate, type Database } from '@tickline/storage';
 import { redisTestContext, type RedisTestContext } from '@tickline/testkit';
 import { series } from '../../packages/storage/test/bars';
+import { DATABASE_URL, TIMESCALE_MODE } from '../../packages/storage/test/testDatabase';
 
-export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const T0 = Date.UTC(2025, 0, 1);
 export const INSTRUMENTS = ['binance:BTCUSDT', 'binance:ETHUSDT'] as const;
 
@@ -47,7 +47,7 @@ export async function ownSchema(
 ): Promise<{ schema: string; db: Database; url: string; drop(): Promise<void> }> {
   const schema = `tl_test_${randomBytes(5).toString('hex')}`;
   const db = connectDatabase(url, { schema, max: 4 });
-  await migrate(db, { schema });
+  await migrate(db, { schema, timescale: url === DATABASE_URL ? TIMESCALE_MODE : 'auto' });
   return {
     schema,
     db,

@@ -1,6 +1,7 @@
 import { fork } from 'node:child_process';
 import * as path from 'node:path';
 import { migrate } from '../src';
+import { BAR_TIERS, DAILY_SUMMARY_VIEW } from '../src';
 import { testSchema, type TestSchema } from './testDatabase';
 
 let t: TestSchema;
@@ -81,3 +82,42 @@ test('two processes migrating at once: one applies, the other waits and finds no
   const rows = await t.db.one<{ n: number }>(`SELECT count(*)::int AS n FROM pgmigrations`);
   expect(rows.n).toBe(1);
 });
+
+// The TimescaleDB lane: runs only where TIMESCALE_URL names a server with the extension.
+const onTimescale = process.env.TIMESCALE_URL ? test : test.skip;
+
+onTimescale(
+  'TimescaleDB: a hypertable per tier with its chunk interval, compression, the daily aggregate',
+  async () => {
+    await migrate(t.db, { schema: t.schema, timescale: 'require' });
+    const dimensions = await t.db.map(
+      `SELECT hypertable_name AS name, time_interval::text AS chunk FROM timescaledb_information.dimensions
+     WHERE hypertable_schema = $1 ORDER BY 1`,
+      [t.schema],
+      (row: { name: string; chunk: string }) => [row.name, row.chunk],
+    );
+    const expected = await t.db.map(
+      `SELECT name, interval::text AS chunk FROM unnest($1::text[], $2::interval[]) AS x(name, interval) ORDER BY 1`,
+      [BAR_TIERS.map((tier) => tier.table), BAR_TIERS.map((tier) => tier.chunkInterval)],
+      (row: { name: string; chunk: string }) => [row.name, row.chunk],
+    );
+    expect(dimensions).toEqual(expected);
+    const compressed = await t.db.map(
+      `SELECT hypertable_name AS name FROM timescaledb_information.hypertables
+     WHERE hypertable_schema = $1 AND compression_enabled ORDER BY 1`,
+      [t.schema],
+      (row: { name: string }) => row.name,
+    );
+    expect(compressed).toEqual(
+      BAR_TIERS.filter((tier) => tier.compressAfter !== null)
+        .map((tier) => tier.table)
+        .sort(),
+    );
+    const aggregates = await t.db.map(
+      `SELECT view_name AS name FROM timescaledb_information.continuous_aggregates WHERE view_schema = $1`,
+      [t.schema],
+      (row: { name: string }) => row.name,
+    );
+    expect(aggregates).toEqual([DAILY_SUMMARY_VIEW]);
+  },
+);
