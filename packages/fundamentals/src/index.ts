@@ -23,3 +23,6 @@ export * from './cache/cleanupPlan';
 export * from './cache/snapshotStore';
 export * from './cache/ttl';
 export * from './fundamentalsService';
+export * from './combine/consensus';
+export * from './combine/validateField';
+export * from './combine/combineFundamentals';
