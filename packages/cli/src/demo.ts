@@ -13,12 +13,16 @@ export const DEMO_SESSIONS = [
 ];
 export const DEMO_INSTRUMENTS = ['binance:BTCUSDT', 'binance:ETHUSDT'];
 export const DEMO_TIMEFRAMES = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
+/** The aggregator's allowed lateness in the demo (event time). */
+export const DEMO_LATENESS_MS = 2000;
 
 /** The services the demo runs; built by the CLI's service registry (the one place that imports services). */
 export interface DemoServices {
   readonly ingestor: () => ServiceDefinition;
-  readonly aggregator: () => ServiceDefinition;
+  readonly aggregator: (options: { allowedLatenessMs: number }) => ServiceDefinition;
   readonly sink: () => ServiceDefinition;
+  /** Pipeline gauges, so Prometheus and `tickline status` see the demo. */
+  readonly monitor?: () => ServiceDefinition;
 }
 
 export interface DemoOptions {
@@ -142,12 +146,25 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   let progress: NodeJS.Timeout | undefined;
   try {
     out(`demo: key prefix ${prefix}, Redis ${config.redis.url.replace(/\/\/[^@/]*@/, '//***@')}\n`);
-    sink = await startApp({ services: [options.services.sink()], config, logger });
-    pipeline = await startApp({
-      services: [options.services.aggregator(), options.services.ingestor()],
+    const monitor = options.services.monitor ? [options.services.monitor()] : [];
+    sink = await startApp({
+      services: [options.services.sink(), ...monitor],
       config,
       logger,
+      heartbeats: true,
     });
+    pipeline = await startApp({
+      services: [
+        options.services.aggregator({ allowedLatenessMs: DEMO_LATENESS_MS }),
+        options.services.ingestor(),
+      ],
+      config,
+      logger,
+      heartbeats: true,
+    });
+    out(
+      `demo: watch it with  TICKLINE_PREFIX=${prefix} npx tickline status  (metrics: ${pipeline.url}/metrics)\n`,
+    );
     const metrics = pipeline.metrics;
     const sinkMetrics = sink.metrics;
     const report = async () => {
@@ -240,7 +257,7 @@ export function formatSummary(s: DemoSummary): string {
       .sort(([a], [b]) => b.localeCompare(a))
       .map(([b, n]) => `${b}: ${n}`)
       .join(', ')}`,
-    '  latency:         not measured: the replay runs on event time (the clock event sets recvTs to the venue time)',
+    '  latency:         not measured yet: the aggregator does not yet export its tick-to-bar latency',
     `  bars written to: bar streams ${s.prefix}:bars:{binance:*}:<tf>, file cache ${s.cacheDir}` +
       (s.database ? ', PostgreSQL (DATABASE_URL)' : ' (set DATABASE_URL to write PostgreSQL too)'),
     `  read them back:  tickline bars --venue binance --symbol BTCUSDT --timeframe 1m --from 2024-08-08T23:00:00Z --to 2024-08-09T01:00:00Z --source cache`,

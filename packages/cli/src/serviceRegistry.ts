@@ -39,8 +39,9 @@ export const serviceRegistry: ServiceRegistry = {
 /** What `tickline demo` runs: the ingestor on event time, the aggregator in replay mode, the sink. */
 export const demoServices: DemoServices = {
   ingestor: () => createIngestorService({ clock: 'event' }),
-  aggregator: () => createAggregatorService({ replay: true }),
+  aggregator: ({ allowedLatenessMs }) => createAggregatorService({ replay: true, allowedLatenessMs }),
   sink: () => createSinkService(),
+  monitor: () => createMonitorService(),
 };
 
 /** The definitions for `tickline run <names...>`, in the order given; `all` means every one. */

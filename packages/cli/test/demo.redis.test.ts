@@ -51,6 +51,7 @@ test('tickline demo replays both sessions through ingestor, aggregator and sink 
   for (const n of perTimeframe.values()) expect(n).toBeGreaterThan(0);
   expect(stdout).toMatch(/quality scores: +\S/);
   expect(stdout).toContain('dashboard:       not yet: it comes with the gateway service');
+  expect(stdout).toContain(`demo: watch it with  TICKLINE_PREFIX=${ctx.prefix} npx tickline status`);
 
   let cached = 0;
   for (const symbol of ['BTCUSDT', 'ETHUSDT']) {
