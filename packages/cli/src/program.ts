@@ -13,6 +13,7 @@ import { runDemo, type DemoServices } from './demo';
 import { demoServices, resolveServices, type ServiceRegistry } from './serviceRegistry';
 import { addVenueCommands } from './venueCommands';
 import { addStorageCommands } from './storageCommands';
+import { addAggregateCommand } from './aggregateCommand';
 import { addStatusCommand } from './status/statusCommand';
 import { addCareCommands } from './care/careCommands';
 
@@ -102,6 +103,7 @@ export function createProgram(deps: CliDeps): Command {
   addCareCommands(program, deps, () => getConfig());
 
   addVenueCommands(program, deps, () => getConfig());
+  addAggregateCommand(program, deps);
 
   addStatusCommand(program, deps, () => getConfig());
 
