@@ -3,7 +3,14 @@ import type { FundamentalsDataType } from './fieldCatalog';
 import { FundamentalsError } from './fundamentalsError';
 import type { FundamentalsSource } from './fundamentalsSource';
 import type { CleanupPolicy } from './cache/cleanupPlan';
-import type { Snapshot } from './cache/snapshotBody';
+import { COMBINED, type Snapshot } from './cache/snapshotBody';
+import {
+  combineFundamentals,
+  type CombinationStrategy,
+  type CombinedFundamentals,
+} from './combine/combineFundamentals';
+import type { Tolerance } from './combine/consensus';
+import type { ValidationBounds } from './combine/validateField';
 import { SnapshotStore } from './cache/snapshotStore';
 import { isFresh, resolveTtl, ttlMs, type TtlDays } from './cache/ttl';
 
@@ -18,6 +25,12 @@ export interface FundamentalsServiceOptions {
   lockTimeoutMs?: number;
   /** Which superseded files cleanup removes [keep the newest good copy per provider]. */
   cleanup?: CleanupPolicy;
+  /** How the providers' records are merged ['priority']. */
+  strategy?: CombinationStrategy;
+  /** When providers agree, for flags and consensus [5 % relative]. */
+  tolerance?: Tolerance;
+  /** What counts as an impossible value [P/E in (0, 1000], |beta| <= 10]. */
+  bounds?: ValidationBounds;
   /** [Date.now] */
   now?: () => number;
 }
@@ -29,6 +42,8 @@ export interface GetFundamentalsOptions {
   forceRefresh?: boolean;
   /** Judge freshness by this type's TTL [the shortest TTL among the types a snapshot holds]. */
   dataType?: FundamentalsDataType;
+  /** Overrides the service's combination strategy for this call. */
+  strategy?: CombinationStrategy;
 }
 
 /** Where one provider's snapshot in a result came from. */
@@ -52,6 +67,8 @@ export interface FundamentalsResult {
   failures: ProviderFailure[];
   /** True when no provider gave fresh data: everything served is a last good copy. */
   stale: boolean;
+  /** The providers merged field by field, each field with its provider and time; also saved as `combined`. */
+  combined: CombinedFundamentals;
 }
 
 /**
@@ -75,22 +92,61 @@ export class FundamentalsService {
     const started = this.now();
     const stale = (cache: Latest) => sources.filter((s) => !this.usable(cache.get(s.name), options, started));
     const cached = await this.latest(symbol, sources);
-    if (stale(cached).length === 0) return this.result(symbol, sources, cached, new Map(), new Map());
-    return this.locked(symbol, async () => {
-      // Re-read under the lock: the process that held it may have just fetched what we need.
-      const current = await this.latest(symbol, sources);
-      const fetched = new Map<string, Snapshot>();
-      const failures = new Map<string, FundamentalsError>();
-      for (const source of stale(current)) {
-        try {
-          fetched.set(source.name, await this.fetchOne(symbol, source));
-        } catch (error) {
-          if (!(error instanceof FundamentalsError)) throw error;
-          failures.set(source.name, error);
-        }
+    const served =
+      stale(cached).length === 0
+        ? this.result(symbol, sources, cached, new Map(), new Map())
+        : await this.locked(symbol, () => this.refresh(symbol, sources, stale));
+    return this.withCombined(served, options.strategy ?? this.options.strategy ?? 'priority');
+  }
+
+  private async refresh(
+    symbol: string,
+    sources: readonly FundamentalsSource[],
+    stale: (cache: Latest) => FundamentalsSource[],
+  ): Promise<Served> {
+    // Re-read under the lock: the process that held it may have just fetched what we need.
+    const current = await this.latest(symbol, sources);
+    const fetched = new Map<string, Snapshot>();
+    const failures = new Map<string, FundamentalsError>();
+    for (const source of stale(current)) {
+      try {
+        fetched.set(source.name, await this.fetchOne(symbol, source));
+      } catch (error) {
+        if (!(error instanceof FundamentalsError)) throw error;
+        failures.set(source.name, error);
       }
-      return this.result(symbol, sources, current, fetched, failures);
+    }
+    return this.result(symbol, sources, current, fetched, failures);
+  }
+
+  /** Merges what was served and saves it under `combined` unless an equal-or-newer combination is on file. */
+  private async withCombined(served: Served, strategy: CombinationStrategy): Promise<FundamentalsResult> {
+    const now = this.now();
+    const inputs = served.served.map(({ provider, snapshot }) => ({
+      provider,
+      fetchedAt: snapshot.fetchedAt,
+      record: snapshot.record,
+    }));
+    const combined = combineFundamentals(inputs, {
+      strategy,
+      now,
+      tolerance: this.options.tolerance,
+      bounds: this.options.bounds,
     });
+    const newest = Math.max(...inputs.map((i) => i.fetchedAt));
+    const onFile = await this.store.latestGood(combined.record.symbol, COMBINED);
+    if (!onFile || onFile.fetchedAt < newest || !sameStrategy(onFile.combination, strategy)) {
+      const record = combined.record;
+      await this.store.write({
+        provider: COMBINED,
+        symbol: record.symbol,
+        fetchedAt: now,
+        record,
+        combination: combined.combination,
+      });
+      await this.store.cleanup(record.symbol, COMBINED, this.options.cleanup);
+    }
+    return { ...served, combined };
   }
 
   private async fetchOne(symbol: string, source: FundamentalsSource): Promise<Snapshot> {
@@ -112,7 +168,7 @@ export class FundamentalsService {
     cached: Latest,
     fetched: ReadonlyMap<string, Snapshot>,
     failures: ReadonlyMap<string, FundamentalsError>,
-  ): FundamentalsResult {
+  ): Served {
     const served: ServedSnapshot[] = [];
     for (const { name } of sources) {
       const fresh = fetched.get(name);
@@ -178,3 +234,12 @@ export class FundamentalsService {
 }
 
 type Latest = ReadonlyMap<string, Snapshot>;
+type Served = Omit<FundamentalsResult, 'combined'>;
+
+function sameStrategy(combination: unknown, strategy: CombinationStrategy): boolean {
+  return (
+    typeof combination === 'object' &&
+    combination !== null &&
+    (combination as { strategy?: unknown }).strategy === strategy
+  );
+}

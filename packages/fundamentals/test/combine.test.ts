@@ -18,10 +18,7 @@ function input(
 ): ProviderRecord {
   const fetchedAt = NOW - PROVIDERS.indexOf(provider) * 1000;
   const full = Object.fromEntries(
-    Object.entries(fields).map(([name, f]) => [
-      name,
-      { value: null, source: provider, fetchedAt, ...f },
-    ]),
+    Object.entries(fields).map(([name, f]) => [name, { value: null, source: provider, fetchedAt, ...f }]),
   );
   return {
     provider,

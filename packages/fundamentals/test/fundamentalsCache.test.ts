@@ -23,6 +23,7 @@ afterEach(async () => {
 
 const service = (extra = {}) => mockService(root, mocks.urls, { now: clock, ...extra });
 const requests = () => mocks.fmp.count() + mocks.yahoo.count('/v10') + mocks.alphaVantage.count();
+const fmpFiles = async (dir: string) => (await fs.readdir(dir)).filter((name) => name.startsWith('fmp_'));
 const origins = (result: { served: { provider: string; origin: string }[] }) =>
   result.served.map((s) => `${s.provider}:${s.origin}`);
 
@@ -33,6 +34,7 @@ describe('getFundamentals through the JSON cache', () => {
     expect(requests()).toBe(5);
     expect((await fs.readdir(path.join(root, 'fundamentals', 'AAPL'))).sort()).toEqual([
       'alphavantage_20250224_120000.json',
+      'combined_20250224_120000.json',
       'fmp_20250224_120000.json',
       'yahoo_20250224_120000.json',
     ]);
@@ -115,7 +117,7 @@ describe('getFundamentals through the JSON cache', () => {
     expect(await svc.store.cleanup('AAPL', 'fmp', { corruptGraceMs: 0 })).toEqual([
       'fmp_20250301_000000.json',
     ]);
-    expect(await fs.readdir(dir)).toEqual(['fmp_20250224_120000.json']);
+    expect(await fmpFiles(dir)).toEqual(['fmp_20250224_120000.json']);
     await fs.writeFile(path.join(dir, 'fmp_20250301_000000.json'), 'garbage');
     mocks.fmp.fault = 'limit429';
     const result = await svc.getFundamentals('AAPL', { providers: ['fmp'] });
@@ -123,7 +125,7 @@ describe('getFundamentals through the JSON cache', () => {
     expect(result.served[0]?.snapshot.fetchedAt).toBe(T0);
     mocks.fmp.fault = undefined;
     await svc.getFundamentals('AAPL', { providers: ['fmp'] });
-    expect(await fs.readdir(dir)).toEqual(['fmp_20250306_120000.json']);
+    expect(await fmpFiles(dir)).toEqual(['fmp_20250306_120000.json']);
   });
 });
 
@@ -163,8 +165,43 @@ describe('a cache written by the old system', () => {
     const names = await fs.readdir(path.join(root, 'fundamentals', 'AAPL'));
     expect(names.sort()).toEqual([
       'alpha_vantage_20250106_143107.json',
-      'combined_20250106_143110.json',
+      'combined_20250224_120000.json',
       'yahoo_20250224_120000.json',
+    ]);
+  });
+});
+
+describe('the combined view', () => {
+  it('is saved under provider combined, readable by the old system, each field crediting its provider', async () => {
+    const result = await service().getFundamentals('AAPL', { strategy: 'consensus' });
+    const file = path.join(root, 'fundamentals', 'AAPL', 'combined_20250224_120000.json');
+    const body = JSON.parse(await fs.readFile(file, 'utf8'));
+    expect(body.metadata).toMatchObject({ provider: 'combined', symbol: 'AAPL', cache_version: '1.0' });
+    expect(body.fundamentals._metadata).toMatchObject({
+      combination_strategy: 'consensus',
+      providers_used: ['alphavantage', 'fmp', 'yahoo'],
+      combination_timestamp: '2025-02-24T12:00:00.000',
+    });
+    expect(body.fundamentals._metadata.field_sources.market_cap).toBe(
+      result.combined.record.fields.marketCap?.source,
+    );
+    expect(body.fundamentals.market_cap).toBe(result.combined.record.fields.marketCap?.value);
+    // The recorded IBM overview served as AAPL disagrees with FMP and Yahoo: flagged, not averaged.
+    const flag = result.combined.combination.flags.find((f) => f.field === 'marketCap');
+    expect(flag?.kind).toBe('disagreement');
+    expect(result.combined.record.fields.marketCap?.source).toBe('fmp');
+  });
+
+  it('credits the next provider when the first fails, and is not rewritten while nothing changed', async () => {
+    mocks.fmp.fault = 'limit429';
+    const result = await service().getFundamentals('AAPL');
+    expect(result.combined.record.fields.marketCap?.source).toBe('yahoo');
+    expect(result.combined.record.fields.sector?.source).toBe('yahoo');
+    const dir = path.join(root, 'fundamentals', 'AAPL');
+    now += 1000;
+    await service().getFundamentals('AAPL', { providers: ['yahoo', 'alphavantage'] });
+    expect((await fs.readdir(dir)).filter((n) => n.startsWith('combined_'))).toEqual([
+      'combined_20250224_120000.json',
     ]);
   });
 });
