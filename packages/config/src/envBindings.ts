@@ -36,6 +36,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   bind('TICKLINE_METRICS_HOST', 'metrics.host'),
   bind('TICKLINE_GATEWAY_PORT', 'gateway.port', 'int'),
   bind('TICKLINE_GATEWAY_HOST', 'gateway.host'),
+  bind('TICKLINE_GATEWAY_ORIGINS', 'gateway.origins', 'list'),
   bind('TICKLINE_LOG_LEVEL', 'log.level'),
   bind('TICKLINE_HEARTBEAT_INTERVAL_MS', 'runtime.heartbeatIntervalMs', 'int'),
   ...VENUE_NAMES.flatMap((venue) => [
@@ -47,6 +48,8 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   secret('APCA_API_SECRET_KEY', 'venues.alpaca.apiSecret'),
   secret('ALPHAVANTAGE_API_KEY', 'venues.alphavantage.apiKey'),
   secret('FMP_API_KEY', 'venues.fmp.apiKey'),
+  secret('TICKLINE_GATEWAY_READ_TOKEN', 'gateway.readToken'),
+  secret('TICKLINE_GATEWAY_OPERATOR_TOKEN', 'gateway.operatorToken'),
 ];
 
 /** Config paths whose values are secrets (they may only come from the environment). */

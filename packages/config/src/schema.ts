@@ -273,6 +273,18 @@ export const ConfigSchema = z
       .strictObject({
         port: port().default(8080).describe('Port of the gateway (HTTP, WebSocket, dashboard).'),
         host: host().default('127.0.0.1').describe('Interface the gateway listens on.'),
+        readToken: secret(
+          'Bearer token of the read scope (bars, ticks, instruments, pipeline). Environment only. Unset with no operator token either: reads are open on a loopback host, refused elsewhere.',
+        ),
+        operatorToken: secret(
+          'Bearer token of the operator scope (read scope plus `POST /v1/backfill`). Environment only.',
+        ),
+        origins: z
+          .array(origin(HTTP), { error: 'expected a list of origins such as https://desk.example.com' })
+          .default([])
+          .describe(
+            'Browser origins allowed to call the gateway and open its WebSocket, besides its own; requests without an Origin header (non-browser clients) are not affected.',
+          ),
       })
       .prefault({})
       .describe('Strategy gateway.'),

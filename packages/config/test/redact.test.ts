@@ -20,6 +20,8 @@ const env = {
   APCA_API_SECRET_KEY: 'ap-secret',
   ALPHAVANTAGE_API_KEY: 'av-key',
   FMP_API_KEY: 'fmp-key',
+  TICKLINE_GATEWAY_READ_TOKEN: 'gw-read',
+  TICKLINE_GATEWAY_OPERATOR_TOKEN: 'gw-operator',
 };
 
 describe('secrets', () => {
@@ -33,10 +35,12 @@ describe('secrets', () => {
       { path: 'venues.alpaca.apiSecret', value: 'ap-secret' },
       { path: 'venues.alphavantage.apiKey', value: 'av-key' },
       { path: 'venues.fmp.apiKey', value: 'fmp-key' },
+      { path: 'gateway.readToken', value: 'gw-read' },
+      { path: 'gateway.operatorToken', value: 'gw-operator' },
       { path: 'redis.url (password)', value: 'url/pass' },
       { path: 'database.url (password)', value: 'db-pass' },
     ]);
-    expect(SECRET_PATHS).toHaveLength(6);
+    expect(SECRET_PATHS).toHaveLength(8);
   });
 
   it('redacts URL passwords, keeping the user and host', () => {
