@@ -62,11 +62,21 @@ pg_up() {
 }
 
 tools_up() { # programs tests start themselves; nothing runs until a test starts them
-  if command -v prometheus >/dev/null; then say "prometheus: installed"; return; fi
-  apt_install --no-install-recommends prometheus
-  # Debian's package may start its own server on :9090; the tests start theirs on free ports.
-  pkill -x prometheus 2>/dev/null || true
-  say "prometheus: installed $(prometheus --version 2>&1 | awk 'NR==1{print $3}')"
+  if command -v prometheus >/dev/null; then
+    say "prometheus: installed"
+  else
+    apt_install --no-install-recommends prometheus
+    # Debian's package may start its own server on :9090; the tests start theirs on free ports.
+    pkill -x prometheus 2>/dev/null || true
+    say "prometheus: installed $(prometheus --version 2>&1 | awk 'NR==1{print $3}')"
+  fi
+  # Debian's chromium, driven by playwright-core in the gateway's dashboard test (no browser download).
+  if [ -x /usr/bin/chromium ]; then
+    say "chromium: installed"
+  else
+    apt_install --no-install-recommends chromium
+    say "chromium: installed $(/usr/bin/chromium --version 2>/dev/null)"
+  fi
 }
 
 ensure_test_db() {
