@@ -1,4 +1,5 @@
 import { type Bar, type BarQuality } from '@tickline/core';
+import { roundVolume } from './roundVolume';
 
 /**
  * One bar's running OHLCV, and nothing else: which interval it covers and when it closes is the
@@ -154,7 +155,7 @@ export function ohlcv(builder: BarBuilder): Ohlcv {
     high = Math.max(open, close);
     low = Math.min(open, close);
   }
-  return { open, high, low, close, volume, trades, vwap, notional };
+  return { open, high, low, close, volume: roundVolume(volume), trades, vwap, notional };
 }
 
 /** A core Bar from a builder's state (one with trades, or a flat-filled one). */

@@ -16,6 +16,7 @@ export { DEFAULT_GATE_OPTIONS, TradeGate, type GateOptions } from './tradeGate';
 export { TimeBarAggregator, type TimeBarAggregatorOptions } from './timeBarAggregator';
 export { tradeAt, type TradeColumns } from './tradeColumns';
 export { aggregateBars, type AggregateBarsOptions } from './aggregateBars';
+export { roundVolume } from './roundVolume';
 export {
   ThresholdBarAggregator,
   type ThresholdBar,
