@@ -21,3 +21,4 @@ export { configReference } from './reference';
 export { ConfigSchema, LOG_LEVELS, VENUE_NAMES, type ConfigInput, type LogLevel } from './schema';
 export { instrumentIdProblem, type VenueName } from './venues';
 export { redisConnectionSettings, type RedisConnectionSettings } from './redisConnection';
+export { BackfillSchema, HISTORY_PROVIDER_NAMES, type BackfillConfig, type BackfillRule } from './backfill';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BackfillSchema } from './backfill';
 import { instrumentIdProblem, VENUE_NAMES } from './venues';
 
 // The one schema every service shares. Each field carries its default and a description here, and
@@ -290,6 +291,7 @@ export const ConfigSchema = z
       .describe('Strategy gateway.'),
     bus: BusSchema,
     aggregator: AggregatorSchema,
+    backfill: BackfillSchema,
     log: z
       .strictObject({
         level: z

@@ -24,3 +24,19 @@ export {
 } from './alphavantage/alphaVantageSeries';
 export { checkAlphaVantageBody, rateLimitWait } from './alphavantage/alphaVantageNotes';
 export * from './mock';
+export { DEFAULT_PROVIDER_RULES, matchRule, type ProviderRule } from './selection/providerRules';
+export {
+  HistoryRouter,
+  type HistoryRouterOptions,
+  type ProviderAttempt,
+  type RangeRequest,
+  type RangeResult,
+  type RoutePlan,
+  type RoutedProvider,
+} from './selection/historyRouter';
+export {
+  createHistory,
+  type HistoryDependencies,
+  type HistoryProvider,
+  type HistorySettings,
+} from './selection/historyProviders';
