@@ -24,6 +24,8 @@ export interface StreamKeys {
   readonly prefix: string;
   /** Normalized trades of one instrument, in order. */
   ticks(instrument: InstrumentRef): string;
+  /** Venue amendments of published trades (cancels, corrections): the tick stream is never rewritten. */
+  corrections(instrument: InstrumentRef): string;
   /** Top-of-book quotes, apart from trades so the aggregator never reads them. */
   quotes(instrument: InstrumentRef): string;
   /** Bars of one instrument and timeframe, revisions included. */
@@ -43,6 +45,7 @@ export function streamKeys(prefix = 'tl'): StreamKeys {
   return {
     prefix,
     ticks: (i) => `${prefix}:ticks:${instrumentTag(i)}`,
+    corrections: (i) => `${prefix}:corrections:${instrumentTag(i)}`,
     quotes: (i) => `${prefix}:quotes:${instrumentTag(i)}`,
     bars: (i, timeframe) => `${prefix}:bars:${instrumentTag(i)}:${timeframe}`,
     checkpoint: (consumer, i) => `${prefix}:ckpt:${consumer}:${instrumentTag(i)}`,

@@ -145,13 +145,76 @@ describe('mapAlpacaFrame', () => {
     ]);
   });
 
-  it('yields nothing for messages we do not map (statuses, corrections, cancel errors, updated bars...)', () => {
+  it('yields nothing for messages we do not map (statuses, updated bars...)', () => {
     const frame =
       '[{"T":"s","S":"AAPL","sc":"H","sm":"Trading Halt","rc":"T12","rm":"","t":"2021-02-22T15:51:44Z","z":"C"},' +
-      '{"T":"c","S":"AAPL","x":"D","oi":1,"op":1,"os":1,"oc":["@"],"ci":2,"cp":1,"cs":1,"cc":["@"],"t":"2021-02-22T15:51:44Z","z":"C"},' +
-      '{"T":"x","S":"AAPL","i":1,"x":"D","p":1,"s":1,"a":"C","t":"2021-02-22T15:51:44Z","z":"C"},' +
       '{"T":"u","S":"SPY","o":1,"h":1,"l":1,"c":1,"v":1,"t":"2021-02-22T19:15:00Z"}]';
     expect(mapAlpacaFrame(frame, RECV)).toEqual([]);
+  });
+
+  it('maps a correction (the shape the stream sends, per the Alpaca forum capture) to an amendment', () => {
+    const frame =
+      '[{"T":"c","S":"IWM","x":"D","oi":79372207866957,"op":208.65,"os":14950,"oc":[" ","7","V"],' +
+      '"ci":79372223926359,"cp":208.65,"cs":14950,"cc":[" ","7","Z","V"],"z":"B","t":"2022-01-20T17:26:08.000760661Z"}]';
+    expect(mapAlpacaFrame(frame, RECV)).toEqual([
+      {
+        kind: 'amendment',
+        amendment: {
+          venue: 'alpaca',
+          symbol: 'IWM',
+          kind: 'correction',
+          tradeId: '79372207866957',
+          ts: Date.UTC(2022, 0, 20, 17, 26, 8, 0),
+          recvTs: RECV,
+          price: 208.65,
+          size: 14950,
+          conditions: ['7', 'V'],
+          exchange: 'D',
+          tape: 'B',
+          corrected: { id: '79372223926359', price: 208.65, size: 14950, conditions: ['7', 'Z', 'V'] },
+        },
+      },
+    ]);
+  });
+
+  it('maps cancels and errors to cancel amendments keeping the action code', () => {
+    const frame =
+      '[{"T":"x","S":"AAPL","i":52983525033170,"x":"V","p":172.94,"s":100,"a":"C","t":"2024-03-12T13:30:01.5Z","z":"C"},' +
+      '{"T":"x","S":"AAPL","i":52983525033171,"x":"V","p":172.95,"s":5,"a":"E","t":"2024-03-12T13:30:02Z","z":"C"}]';
+    const out = mapAlpacaFrame(frame, RECV, { isKnownSymbol: (s) => s === 'AAPL' });
+    expect(
+      out.map((m) => m.kind === 'amendment' && [m.amendment.kind, m.amendment.tradeId, m.amendment.action]),
+    ).toEqual([
+      ['cancel', '52983525033170', 'C'],
+      ['cancel', '52983525033171', 'E'],
+    ]);
+    expect(out[0]).toMatchObject({ amendment: { price: 172.94, size: 100, exchange: 'V', tape: 'C' } });
+  });
+
+  it.each([
+    [
+      'a correction without its corrected price',
+      '[{"T":"c","S":"AAPL","oi":1,"op":1,"os":1,"ci":2,"cs":1,"t":"2021-02-22T15:51:44Z"}]',
+      /cp \(corrected price\) must be a number/,
+    ],
+    [
+      'a cancel with a negative size',
+      '[{"T":"x","S":"AAPL","i":1,"p":1,"s":-5,"a":"C","t":"2021-02-22T15:51:44Z"}]',
+      /s \(size\) must be greater than 0/,
+    ],
+    [
+      'a cancel without an action',
+      '[{"T":"x","S":"AAPL","i":1,"p":1,"s":1,"t":"2021-02-22T15:51:44Z"}]',
+      /a \(action\) must be a string/,
+    ],
+    [
+      'a cancel of an unknown symbol',
+      '[{"T":"x","S":"ZZZZ","i":1,"p":1,"s":1,"a":"C","t":"2021-02-22T15:51:44Z"}]',
+      /unknown symbol ZZZZ/,
+    ],
+  ])('rejects %s with a reason', (_what, frame, reason) => {
+    const out = mapAlpacaFrame(frame, RECV, { isKnownSymbol: (s) => s === 'AAPL' });
+    expect(out).toEqual([expect.objectContaining({ kind: 'reject', reason: expect.stringMatching(reason) })]);
   });
 
   it.each([

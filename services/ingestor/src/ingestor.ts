@@ -5,7 +5,7 @@ import {
   type StreamPublisherOptions,
 } from '@tickline/bus';
 import type { Quote, Trade } from '@tickline/core';
-import type { FeedEvent, FeedGap, FeedReject, LiveFeed } from '@tickline/venues';
+import type { FeedEvent, FeedGap, FeedReject, LiveFeed, TradeAmendment } from '@tickline/venues';
 import type { IngestMetrics } from './ingestMetrics';
 import { LatencyTracker } from './latencyTracker';
 
@@ -45,11 +45,12 @@ export interface IngestorOptions {
  */
 export class Ingestor {
   readonly publisher: StreamPublisher;
-  readonly counts = { trades: 0, quotes: 0, gaps: 0, rejects: 0 };
+  readonly counts = { trades: 0, amendments: 0, quotes: 0, gaps: 0, rejects: 0 };
   private readonly latency: LatencyTracker;
   private readonly open = new Map<LiveFeed, Set<string>>();
   private readonly tickKeys = new Map<string, string>();
   private readonly quoteKeys = new Map<string, string>();
+  private readonly correctionKeys = new Map<string, string>();
   private readonly removers: Array<() => void> = [];
   private stopping: Promise<void> | undefined;
 
@@ -98,6 +99,7 @@ export class Ingestor {
   private onEvent(feed: LiveFeed, event: FeedEvent): void {
     if (event.type === 'trade') this.onTrade(event.trade);
     else if (event.type === 'quote') this.onQuote(event.quote);
+    else if (event.type === 'amendment') this.onAmendment(event.amendment);
     else if (event.type === 'gap') this.onGap(event.gap);
     else if (event.type === 'reject') this.onReject(event.reject);
     else if (event.type === 'connected') {
@@ -123,6 +125,14 @@ export class Ingestor {
     this.latency.add(key, trade.ts);
     this.counts.trades++;
     this.options.metrics.trade(trade.venue, trade.symbol);
+  }
+
+  /** To `corrections:{venue:SYMBOL}`, in arrival order; the tick stream keeps the original trade. */
+  private onAmendment(amendment: TradeAmendment): void {
+    const key = this.streamKey(this.correctionKeys, amendment, (i) => this.options.keys.corrections(i));
+    const record = this.options.clock === 'event' ? { ...amendment, recvTs: amendment.ts } : amendment;
+    this.publish(key, record);
+    this.counts.amendments++;
   }
 
   private onQuote(quote: Quote): void {

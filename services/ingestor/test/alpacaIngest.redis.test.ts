@@ -37,7 +37,7 @@ describe('ingestor with the Alpaca feed from config', () => {
     );
   });
 
-  it('publishes every trade of the replayed session to its tick stream, in order', async () => {
+  it('publishes every trade of the replayed session to its tick stream, in order, and amendments to the corrections stream', async () => {
     const mock = await AlpacaMockServer.start({ keyId: 'k-test', secretKey: 's-test' });
     const config = loadConfig({
       env: {
@@ -74,6 +74,44 @@ describe('ingestor with the Alpaca feed from config', () => {
         expect(ticks.map((t) => t.id)).toEqual(ids);
         expect(ticks.every((t) => t.symbol === symbol)).toBe(true);
       }
+
+      // A cancel and a correction of two AAPL trades: their own stream, the tick stream untouched.
+      const [first, second] = expected.get('AAPL')!;
+      const t = '2024-03-12T13:36:00.5Z';
+      mock.publishItems([
+        { T: 'x', S: 'AAPL', i: Number(first), x: 'V', p: 172.94, s: 100, a: 'C', t, z: 'C' },
+        {
+          T: 'c',
+          S: 'AAPL',
+          x: 'V',
+          oi: Number(second),
+          op: 172.95,
+          os: 100,
+          oc: ['@'],
+          ci: 9,
+          cp: 172.96,
+          cs: 100,
+          cc: ['@'],
+          t,
+          z: 'C',
+        },
+      ]);
+      await waitFor(() => ingestor.counts.amendments === 2, { what: '2 amendments' });
+      await ingestor.publisher.flush();
+      const amendments = await readStreamRecords(
+        ctx.redis,
+        keys.corrections({ venue: 'alpaca', symbol: 'AAPL' }),
+      );
+      expect(amendments).toEqual([
+        expect.objectContaining({ kind: 'cancel', tradeId: first, action: 'C', recvTs: Date.parse(t) }),
+        expect.objectContaining({
+          kind: 'correction',
+          tradeId: second,
+          corrected: { id: '9', price: 172.96, size: 100, conditions: ['@'] },
+        }),
+      ]);
+      expect(await ctx.redis.xlen(keys.ticks({ venue: 'alpaca', symbol: 'AAPL' }))).toBeGreaterThan(0);
+      expect(ingestor.counts.trades).toBe(total);
     } finally {
       await ingestor.stop();
       await mock.close();

@@ -113,6 +113,10 @@ export class AlpacaFeed extends FeedBase<AlpacaFeedStats> {
         this.lastDataAt = recvTs;
         this.counters.trades += 1;
         return this.emit({ type: 'trade', trade: message.trade });
+      case 'amendment':
+        this.lastDataAt = recvTs;
+        this.counters.amendments += 1;
+        return this.emit({ type: 'amendment', amendment: message.amendment });
       case 'quote':
         this.lastDataAt = recvTs;
         this.counters.quotes += 1;

@@ -1,8 +1,10 @@
 import type { Quote, Trade } from '@tickline/core';
 import type { z } from 'zod';
-import type { VenueBar } from '../feed/feedEvents';
+import type { TradeAmendment, VenueBar } from '../feed/feedEvents';
 import {
   BarItemSchema,
+  CancelErrorItemSchema,
+  CorrectionItemSchema,
   ErrorItemSchema,
   QuoteItemSchema,
   SubscriptionItemSchema,
@@ -15,6 +17,7 @@ import { rfc3339ToEpochMs } from './alpacaTime';
 /** What one item of an Alpaca frame is, once read. A frame (a JSON array) yields one per item. */
 export type AlpacaMessage =
   | { kind: 'trade'; trade: Trade }
+  | { kind: 'amendment'; amendment: TradeAmendment }
   | { kind: 'quote'; quote: Quote }
   | { kind: 'venueBar'; bar: VenueBar }
   | { kind: 'success'; msg: string }
@@ -30,10 +33,9 @@ export interface AlpacaMapperOptions {
 
 /**
  * Item types that may arrive and that we deliberately map to nothing: updated and daily bars,
- * statuses, LULD bands, imbalances, corrections and cancel errors (these two follow a trades
- * subscription automatically), order books and news.
+ * statuses, LULD bands, imbalances, order books and news.
  */
-const IGNORED = new Set(['u', 'd', 's', 'l', 'i', 'c', 'x', 'o', 'n']);
+const IGNORED = new Set(['u', 'd', 's', 'l', 'i', 'o', 'n']);
 
 /**
  * The pure Alpaca mapper: one text frame plus our receive time in, zero or more messages out.
@@ -44,6 +46,8 @@ const IGNORED = new Set(['u', 'd', 's', 'l', 'i', 'c', 'x', 'o', 'n']);
  *   crypto taker side `tks` when given, else `unknown` (stock feeds do not say).
  * - Times are RFC-3339 with up to nanoseconds, converted explicitly to epoch ms (truncated).
  * - Minute bars (`b`) become `venueBar` events: a cross-check source, not our bars.
+ * - Corrections (`c`) and cancels / errors (`x`), which follow every trades subscription, become
+ *   `amendment`s (see TradeAmendment for what they mean).
  */
 export function mapAlpacaFrame(
   raw: string,
@@ -110,6 +114,29 @@ function mapItem(item: unknown, recvTs: number, options: AlpacaMapperOptions): A
           ...(m.vw === undefined ? {} : { vwap: m.vw }),
         },
       }));
+    case 'c':
+      return data(CorrectionItemSchema, item, options, (m, ts) => ({
+        kind: 'amendment',
+        amendment: {
+          ...amended(m, ts, recvTs, 'correction'),
+          tradeId: String(m.oi),
+          price: m.op,
+          size: m.os,
+          ...conditionsOf(m.oc),
+          corrected: { id: String(m.ci), price: m.cp, size: m.cs, ...conditionsOf(m.cc) },
+        },
+      }));
+    case 'x':
+      return data(CancelErrorItemSchema, item, options, (m, ts) => ({
+        kind: 'amendment',
+        amendment: {
+          ...amended(m, ts, recvTs, 'cancel'),
+          tradeId: String(m.i),
+          price: m.p,
+          size: m.s,
+          action: m.a,
+        },
+      }));
     case 'success':
       return control(SuccessItemSchema, item, (m) => ({ kind: 'success', msg: m.msg }));
     case 'error':
@@ -135,8 +162,35 @@ function trade(m: z.infer<typeof TradeItemSchema>, ts: number, recvTs: number): 
     size: m.s,
     side: m.tks === 'B' ? 'buy' : m.tks === 'S' ? 'sell' : 'unknown',
     id: String(m.i),
-    ...(m.c === undefined ? {} : { conditions: m.c.map((c) => c.trim()).filter((c) => c !== '') }),
-    ...(m.z === undefined || m.z.trim() === '' ? {} : { tape: m.z.trim() }),
+    ...conditionsOf(m.c),
+    ...tapeOf(m.z),
+  };
+}
+
+/** Blank condition codes dropped (see the mapper's doc); absent stays absent. */
+function conditionsOf(codes: string[] | undefined): { conditions?: string[] } {
+  return codes === undefined ? {} : { conditions: codes.map((c) => c.trim()).filter((c) => c !== '') };
+}
+
+function tapeOf(tape: string | undefined): { tape?: string } {
+  return tape === undefined || tape.trim() === '' ? {} : { tape: tape.trim() };
+}
+
+/** The fields every amendment has. */
+function amended(
+  m: { S: string; x?: string | undefined; z?: string | undefined },
+  ts: number,
+  recvTs: number,
+  kind: TradeAmendment['kind'],
+): Pick<TradeAmendment, 'venue' | 'symbol' | 'kind' | 'ts' | 'recvTs' | 'exchange' | 'tape'> {
+  return {
+    venue: 'alpaca',
+    symbol: m.S,
+    kind,
+    ts,
+    recvTs,
+    ...(m.x === undefined || m.x === '' ? {} : { exchange: m.x }),
+    ...tapeOf(m.z),
   };
 }
 

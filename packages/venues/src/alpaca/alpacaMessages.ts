@@ -10,13 +10,14 @@ const positive = (name: string) =>
 const text = (name: string) => z.string({ error: `${name} must be a string` }).min(1, `${name} is empty`);
 const time = text('t (timestamp)');
 
+const tradeId = (name: string) =>
+  z.union([z.number().int().nonnegative(), z.string().min(1)], { error: `${name} must be a whole number` });
+
 /** Stock trade `{"T":"t","S":"AAPL","i":96921,"x":"D","p":126.55,"s":1,"t":"...","c":["@","I"],"z":"C"}`; crypto adds `tks`. */
 export const TradeItemSchema = z.object({
   T: z.literal('t'),
   S: text('S (symbol)'),
-  i: z.union([z.number().int().nonnegative(), z.string().min(1)], {
-    error: 'i (trade id) must be a whole number',
-  }),
+  i: tradeId('i (trade id)'),
   x: z.string().optional(),
   p: positive('p (price)'),
   s: positive('s (size)'),
@@ -24,6 +25,41 @@ export const TradeItemSchema = z.object({
   c: z.array(z.string()).optional(),
   z: z.string().optional(),
   tks: z.enum(['B', 'S']).optional(),
+});
+
+/**
+ * Trade correction (follows a trades subscription): the trade `oi` (price `op`, size `os`, conditions
+ * `oc`) is replaced by `ci` / `cp` / `cs` / `cc`. Not in Alpaca's schema tables; the shape is the
+ * SDKs' (`TradeCorrection` in alpaca-trade-api-go) and what the stream sends, e.g.
+ * `{"T":"c","S":"IWM","x":"D","oi":79372207866957,"op":208.65,"os":14950,"oc":[" ","7","V"],"ci":79372223926359,"cp":208.65,"cs":14950,"cc":[" ","7","Z","V"],"z":"B","t":"2022-01-20T17:26:08.000760661Z"}`.
+ */
+export const CorrectionItemSchema = z.object({
+  T: z.literal('c'),
+  S: text('S (symbol)'),
+  x: z.string().optional(),
+  oi: tradeId('oi (original trade id)'),
+  op: positive('op (original price)'),
+  os: positive('os (original size)'),
+  oc: z.array(z.string()).optional(),
+  ci: tradeId('ci (corrected trade id)'),
+  cp: positive('cp (corrected price)'),
+  cs: positive('cs (corrected size)'),
+  cc: z.array(z.string()).optional(),
+  t: time,
+  z: z.string().optional(),
+});
+
+/** Trade cancel or error (follows a trades subscription): trade `i` is void; `a` is `C` (cancel) or `E` (error). */
+export const CancelErrorItemSchema = z.object({
+  T: z.literal('x'),
+  S: text('S (symbol)'),
+  i: tradeId('i (trade id)'),
+  x: z.string().optional(),
+  p: positive('p (price)'),
+  s: positive('s (size)'),
+  a: text('a (action)'),
+  t: time,
+  z: z.string().optional(),
 });
 
 /** Quote `{"T":"q","S":"AMD","bx":"U","bp":87.66,"bs":1,"ax":"Q","ap":87.68,"as":4,"t":"...","c":["R"],"z":"C"}`. */

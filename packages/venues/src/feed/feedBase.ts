@@ -5,7 +5,17 @@ import type { FeedEvent, FeedListener, FeedStats, LiveFeed } from './feedEvents'
 import type { WsCloseInfo } from './wsConnection';
 
 export function emptyFeedStats(): FeedStats {
-  return { frames: 0, trades: 0, quotes: 0, rejects: 0, duplicates: 0, gaps: 0, connects: 0, disconnects: 0 };
+  return {
+    frames: 0,
+    trades: 0,
+    amendments: 0,
+    quotes: 0,
+    rejects: 0,
+    duplicates: 0,
+    gaps: 0,
+    connects: 0,
+    disconnects: 0,
+  };
 }
 
 /**

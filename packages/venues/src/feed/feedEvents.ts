@@ -51,8 +51,39 @@ export interface VenueBar {
   vwap?: number;
 }
 
+/**
+ * The venue says a trade it sent earlier was wrong. Trades are facts once published, so the tick
+ * stream is never rewritten; amendments go to their own stream (`tl:corrections:{venue:SYMBOL}`), for
+ * the aggregator to revise the bars that counted the trade.
+ * - `cancel`: trade `tradeId` did not happen (Alpaca action `C`, cancel, and `E`, error, alike):
+ *   take it out of volume, trade count and prices.
+ * - `correction`: trade `tradeId` happened with other values: take it out and count `corrected`
+ *   (a new trade id, same event time as the original) instead.
+ * `price`, `size`, `conditions` restate the amended trade as the venue last sent it.
+ */
+export interface TradeAmendment {
+  venue: Venue;
+  symbol: string;
+  kind: 'cancel' | 'correction';
+  /** The amended trade's id, in the form of `Trade.id`. */
+  tradeId: string;
+  /** The venue's time on the amendment message, epoch ms. */
+  ts: number;
+  recvTs: number;
+  price: number;
+  size: number;
+  conditions?: string[];
+  exchange?: string;
+  tape?: string;
+  /** Cancels: the venue's action code (Alpaca: `C` cancel, `E` error). */
+  action?: string;
+  /** Corrections: the trade that replaces the amended one. */
+  corrected?: { id: string; price: number; size: number; conditions?: string[] };
+}
+
 export type FeedEvent =
   | { type: 'trade'; trade: Trade }
+  | { type: 'amendment'; amendment: TradeAmendment }
   | { type: 'venueBar'; bar: VenueBar }
   | { type: 'quote'; quote: Quote }
   | { type: 'gap'; gap: FeedGap }
@@ -89,6 +120,8 @@ export type FeedListener = (event: FeedEvent) => void;
 export interface FeedStats {
   frames: number;
   trades: number;
+  /** Cancels and corrections of earlier trades. */
+  amendments: number;
   quotes: number;
   rejects: number;
   duplicates: number;

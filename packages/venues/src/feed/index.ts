@@ -7,6 +7,7 @@ export type {
   FeedStats,
   GapCause,
   LiveFeed,
+  TradeAmendment,
   VenueBar,
 } from './feedEvents';
 export { FeedEmitter } from './feedEmitter';
