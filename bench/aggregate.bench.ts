@@ -13,11 +13,15 @@
  * slowest share's time. Then `tickline aggregate` end to end over a generated JSONL file.
  */
 import { fork } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { once } from 'node:events';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type Trade } from '@tickline/core';
 import { TimeBarAggregator, type AggregationEvent, type TradeColumns } from '@tickline/aggregation';
+import { runCli } from '@tickline/cli';
 
 const TIMEFRAMES = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
 const CHUNK = 1_000_000;
@@ -326,4 +330,60 @@ export async function main(args: string[]): Promise<void> {
   report(`${processes} processes`, total, shares);
   const finals = shares.reduce((sum, s) => sum + s.finals, 0);
   console.log(`final bars: ${fmt(finals)} (single process: ${fmt(single.finals)})`);
+  await fileBench(Number(args[3] ?? 5_000_000));
+}
+
+/**
+ * `tickline aggregate` end to end: a generated JSONL tick file of one instrument over a day (`count`
+ * trades, the same jitter and duplicates as above) read, parsed, aggregated into 1m bars and printed as
+ * CSV (to nowhere), in this process through runCli.
+ */
+async function fileBench(count: number): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tickline-aggregate-bench-'));
+  const file = path.join(dir, 'ticks.jsonl');
+  try {
+    await writeTickFile(file, count);
+    let bytes = 0;
+    let summary = '';
+    const started = process.hrtime.bigint();
+    const code = await runCli(['aggregate', '--in', file, '--timeframe', '1m'], {
+      env: {},
+      registry: {},
+      stdout: (text) => (bytes += text.length),
+      stderr: (text) => (summary += text),
+      runServices: () => Promise.resolve(),
+    });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (code !== 0) throw new Error(`tickline aggregate failed: ${summary}`);
+    const size = statSync(file).size / 1e6;
+    console.log(
+      `tickline aggregate: ${fmt(count)} trades (${size.toFixed(0)} MB JSONL) in ${seconds.toFixed(2)} s: ${fmt(count / seconds)} trades/s end to end (${summary.trim()}; ${fmt(bytes)} bytes of CSV)`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function writeTickFile(file: string, count: number): Promise<void> {
+  const next = random(7);
+  const stream = createWriteStream(file);
+  let price = 100;
+  let text = '';
+  let previous = '';
+  for (let n = 0; n < count; n++) {
+    price *= 1 + (next() - 0.5) * 0.001;
+    const ts = START + Math.floor((n / count) * DAY_MS) - Math.floor(next() * 500);
+    const line =
+      next() < 0.001 && previous !== ''
+        ? previous
+        : `{"venue":"binance","symbol":"BTCUSDT","ts":${ts},"price":${price},"size":${0.001 + next()},"side":"buy","id":"${4_200_000_000 + n}"}\n`;
+    previous = line;
+    text += line;
+    if (text.length > 1 << 20) {
+      if (!stream.write(text)) await once(stream, 'drain');
+      text = '';
+    }
+  }
+  stream.end(text);
+  await once(stream, 'finish');
 }
