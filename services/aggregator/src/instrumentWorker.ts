@@ -187,8 +187,13 @@ export class InstrumentWorker {
   }
 }
 
-/** How often the tick runs: as often as the finer of the wall-clock and partial rates asks; 0 for never. */
+/**
+ * How often the tick runs: a quarter of the quiet time (so a quiet instrument's bar closes at most that
+ * late after its end plus the lateness) or the partial rate if finer; 0 for never.
+ */
 function tickInterval(settings: ResolvedAggregatorOptions): number {
-  const rates = [settings.wallClockMs, settings.partialIntervalMs].filter((ms) => ms > 0);
-  return rates.length === 0 ? 0 : Math.min(...rates);
+  const { wallClockMs, partialIntervalMs } = settings;
+  const rates = [wallClockMs > 0 ? Math.max(10, Math.round(wallClockMs / 4)) : 0, partialIntervalMs];
+  const positive = rates.filter((ms) => ms > 0);
+  return positive.length === 0 ? 0 : Math.min(...positive);
 }
