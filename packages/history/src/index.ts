@@ -24,7 +24,7 @@ export {
 } from './alphavantage/alphaVantageSeries';
 export { checkAlphaVantageBody, rateLimitWait } from './alphavantage/alphaVantageNotes';
 export * from './mock';
-export { DEFAULT_PROVIDER_RULES, matchRule, type ProviderRule } from './selection/providerRules';
+export { matchRule, type ProviderRule } from './selection/providerRules';
 export {
   HistoryRouter,
   type HistoryRouterOptions,

@@ -5,16 +5,17 @@ import {
   AlpacaRestMock,
   BinanceHistory,
   BinanceRestMock,
-  DEFAULT_PROVIDER_RULES,
   HistoryRouter,
   matchRule,
   type BarHistory,
   type ProviderAttempt,
 } from '../src';
+import { ConfigSchema } from '@tickline/config';
 import { ProviderGate, type ProviderError } from '@tickline/providers';
 import { BTCUSDT } from './support/fixtures';
 
 const T0 = Date.UTC(2024, 0, 1);
+const DEFAULT_PROVIDER_RULES = ConfigSchema.parse({}).backfill.rules;
 let binance: BinanceRestMock;
 let alpaca: AlpacaRestMock;
 beforeEach(async () => {

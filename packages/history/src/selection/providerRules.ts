@@ -1,7 +1,7 @@
 import { compareTimeframes, type AssetClass, type Timeframe } from '@tickline/core';
 import type { Adjustment, HistoryProviderName } from '../barHistory';
 
-/** One selection rule (config `backfill.rules`): first match wins. */
+/** One selection rule (config `backfill.rules`, whose defaults are there): first match wins. */
 export interface ProviderRule {
   assetClasses: readonly AssetClass[];
   /** `intraday` is shorter than 1d, `daily` is 1d and longer. */
@@ -10,23 +10,6 @@ export interface ProviderRule {
   providers: readonly HistoryProviderName[];
   adjustment: Adjustment;
 }
-
-/** The defaults of config `backfill.rules`, for callers without a config. */
-export const DEFAULT_PROVIDER_RULES: readonly ProviderRule[] = [
-  { assetClasses: ['crypto'], timeframes: 'any', providers: ['binance', 'alpaca'], adjustment: 'raw' },
-  {
-    assetClasses: ['equity', 'etf'],
-    timeframes: 'intraday',
-    providers: ['alpaca', 'alphavantage'],
-    adjustment: 'raw',
-  },
-  {
-    assetClasses: ['equity', 'etf', 'index'],
-    timeframes: 'daily',
-    providers: ['alpaca', 'yahoo'],
-    adjustment: 'split',
-  },
-];
 
 /** The first rule for this asset class and timeframe, or undefined when none applies. */
 export function matchRule(
