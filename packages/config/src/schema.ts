@@ -240,6 +240,51 @@ const AggregatorSchema = z
   .prefault({})
   .describe('The aggregator service (tick streams to bar streams).');
 
+const FUNDAMENTALS_PROVIDERS = ['fmp', 'yahoo', 'alphavantage'] as const;
+const ttlDays = (fallback: number, what: string) =>
+  z
+    .number({ error: 'expected a number of days, 0 or more' })
+    .min(0, { error: 'expected a number of days, 0 or more' })
+    .default(fallback)
+    .describe(`Days a cached snapshot serves ${what} before a refresh.`);
+
+const FundamentalsSchema = z
+  .strictObject({
+    providers: z
+      .array(
+        z.enum(FUNDAMENTALS_PROVIDERS, { error: `expected one of ${FUNDAMENTALS_PROVIDERS.join(', ')}` }),
+      )
+      .min(1, { error: 'expected at least one provider' })
+      .refine((names) => new Set(names).size === names.length, { error: 'expected each provider once' })
+      .default(['fmp', 'yahoo', 'alphavantage'])
+      .describe('Fundamentals providers in priority order (keys: `FMP_API_KEY`, `ALPHAVANTAGE_API_KEY`).'),
+    strategy: z
+      .enum(['priority', 'quality', 'consensus'], { error: 'expected priority, quality or consensus' })
+      .default('priority')
+      .describe('How provider records are merged field by field into the `combined` view.'),
+    tolerance: z
+      .number({ error: 'expected a fraction between 0 and 1' })
+      .min(0, { error: 'expected a fraction between 0 and 1' })
+      .max(1, { error: 'expected a fraction between 0 and 1' })
+      .default(0.05)
+      .describe(
+        'Relative difference within which providers agree (consensus); beyond it a field is flagged.',
+      ),
+    ttlDays: z
+      .strictObject({
+        profile: ttlDays(14, 'company profile fields'),
+        ratios: ttlDays(3, 'ratios (P/E, yields, margins)'),
+        statements: ttlDays(90, 'statement figures (revenue, income)'),
+        calendar: ttlDays(7, 'calendar fields (fiscal year end, latest quarter)'),
+        dividends: ttlDays(7, 'dividend fields'),
+        other: ttlDays(7, 'any other field'),
+      })
+      .prefault({})
+      .describe('Cache TTL per data type.'),
+  })
+  .prefault({})
+  .describe('Fundamentals (FMP, Yahoo, Alpha Vantage): provider order, merging, cache TTLs.');
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const ConfigSchema = z
@@ -291,6 +336,7 @@ export const ConfigSchema = z
       .describe('Strategy gateway.'),
     bus: BusSchema,
     aggregator: AggregatorSchema,
+    fundamentals: FundamentalsSchema,
     backfill: BackfillSchema,
     log: z
       .strictObject({

@@ -26,3 +26,4 @@ export * from './fundamentalsService';
 export * from './combine/consensus';
 export * from './combine/validateField';
 export * from './combine/combineFundamentals';
+export * from './createFundamentalsService';
