@@ -53,6 +53,11 @@ export class TimeBarAggregator {
   private direct: TimeLane[] = [];
   /** Base first, so its closed bars are merged before the rolled-up series close. */
   private ordered: TimeLane[] = [];
+  // Summaries of the rolled-up series, so that a trade costs two comparisons instead of a loop over
+  // them: the latest interval end any of them has closed (a trade before it may be theirs directly),
+  // and the earliest end at which one of them can close a bar. Kept by refresh().
+  private derivedCovered = NaN;
+  private derivedNextFinalEnd = Infinity;
 
   constructor(options: TimeBarAggregatorOptions) {
     checkTimeframes(options.timeframes);
@@ -102,6 +107,7 @@ export class TimeBarAggregator {
     base.targets.length = 0;
     base.targets.push(...this.derived);
     this.ordered = [base, ...this.derived, ...this.direct];
+    this.refresh();
   }
 
   /**
@@ -207,18 +213,45 @@ export class TimeBarAggregator {
       return verdict;
     }
     // A summary print (updates nothing) is accepted, so its id is known, but joins no bar.
+    const base = this.base;
     if (updates !== 0) {
-      const late = this.base.add(price, size, ts, outOfOrder, updates, out);
-      for (const lane of this.derived) {
-        if (late || ts < lane.covered) lane.add(price, size, ts, outOfOrder, updates, out);
+      const late = base.add(price, size, ts, outOfOrder, updates, out);
+      if (late || ts < this.derivedCovered) {
+        for (const lane of this.derived) {
+          if (late || ts < lane.covered) lane.add(price, size, ts, outOfOrder, updates, out);
+        }
+        this.refresh();
       }
       for (const lane of this.direct) lane.add(price, size, ts, outOfOrder, updates, out);
     }
     const watermark = gate.watermark;
-    for (const lane of this.ordered) {
+    if (watermark >= base.nextFinalEnd || watermark >= this.derivedNextFinalEnd)
+      this.finalize(watermark, out);
+    for (const lane of this.direct) {
       if (watermark >= lane.nextFinalEnd) lane.finalize(watermark, gate.revisable, out);
     }
     return ACCEPTED;
+  }
+
+  /** Closes what `watermark` passes in the base, then (after its bars were merged) in the rolled-up series. */
+  private finalize(watermark: number, out: AggregationEvent[]): void {
+    const revisable = this.gate.revisable;
+    if (watermark >= this.base.nextFinalEnd) this.base.finalize(watermark, revisable, out);
+    for (const lane of this.derived) {
+      if (watermark >= lane.nextFinalEnd) lane.finalize(watermark, revisable, out);
+    }
+    this.refresh();
+  }
+
+  private refresh(): void {
+    let covered = NaN;
+    let nextFinalEnd = Infinity;
+    for (const lane of this.derived) {
+      if (!Number.isNaN(lane.covered) && !(lane.covered <= covered)) covered = lane.covered;
+      if (lane.nextFinalEnd < nextFinalEnd) nextFinalEnd = lane.nextFinalEnd;
+    }
+    this.derivedCovered = covered;
+    this.derivedNextFinalEnd = nextFinalEnd;
   }
 
   /** A duplicate counts on its bar while open: a rolled-up series learns it from the base bar, if open. */
@@ -235,7 +268,8 @@ export class TimeBarAggregator {
   advanceTo(watermark: number, out: AggregationEvent[] = []): AggregationEvent[] {
     this.gate.advance(watermark);
     const current = this.gate.watermark;
-    for (const lane of this.ordered) {
+    this.finalize(current, out);
+    for (const lane of this.direct) {
       if (current >= lane.nextFinalEnd) lane.finalize(current, this.gate.revisable, out);
     }
     return out;
@@ -247,6 +281,7 @@ export class TimeBarAggregator {
    */
   flush(out: AggregationEvent[] = []): AggregationEvent[] {
     for (const lane of this.ordered) lane.finalize(Infinity, this.gate.revisable, out);
+    this.refresh();
     return out;
   }
 
