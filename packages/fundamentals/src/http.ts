@@ -1,4 +1,8 @@
+import { redactUrl } from '@tickline/providers';
 import { FundamentalsError } from './fundamentalsError';
+
+/** URLs in messages go through the providers' redaction (apikey, crumb and other credential parameters). */
+export { redactUrl };
 
 /** A reply of any status: sources classify statuses themselves (Alpha Vantage's errors come as 200). */
 export interface HttpReply {
@@ -12,11 +16,6 @@ export interface HttpReply {
  * providers package (rate limiter, circuit breaker) without touching any source.
  */
 export type HttpGet = (url: string, headers?: Record<string, string>) => Promise<HttpReply>;
-
-/** `url` with credentials (`apikey`, Yahoo `crumb`) replaced: the only form errors may show. */
-export function redactUrl(url: string): string {
-  return url.replace(/([?&](?:apikey|api_key|crumb)=)[^&#]*/gi, '$1[redacted]');
-}
 
 /** An {@link HttpGet} over global fetch; transport failures become UNAVAILABLE with the URL redacted. */
 export function fetchHttpGet(provider: string, timeoutMs = 10000): HttpGet {

@@ -27,3 +27,4 @@ export * from './combine/consensus';
 export * from './combine/validateField';
 export * from './combine/combineFundamentals';
 export * from './createFundamentalsService';
+export * from './gatedSource';
