@@ -87,7 +87,10 @@ describe('AlpacaHistory against the Alpaca mock', () => {
     await history.fetchPage(request);
     await history.fetchPage(request);
     expect((await g.limiter!.tryAcquire(98)).waitMs).toBeGreaterThan(0); // 3 of 100 booked, not 2
-    await expect(history.fetchPage(request)).rejects.toMatchObject({ code: 'RATE_LIMITED', status: 429 });
+    const limited = (await history.fetchPage(request).catch((e: unknown) => e)) as ProviderError;
+    expect(limited).toMatchObject({ code: 'RATE_LIMITED', status: 429 });
+    expect(limited.retryAfterMs).toBeGreaterThan(0); // from X-RateLimit-Reset: Alpaca sends no Retry-After
+    expect(limited.retryAfterMs).toBeLessThanOrEqual(60000);
     expect((await g.limiter!.tryAcquire(1)).waitMs).toBeGreaterThan(0);
     expect(mock.rateLimited).toBe(1);
   });

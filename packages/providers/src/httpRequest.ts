@@ -112,7 +112,8 @@ function statusError(
   secrets: readonly string[],
 ): ProviderError {
   const { status } = reply;
-  const retryAfterMs = parseRetryAfter(reply.headers.get('retry-after'), nowMs);
+  const retryAfterMs =
+    parseRetryAfter(reply.headers.get('retry-after'), nowMs) ?? untilReset(reply.headers, nowMs);
   const message = `${provider}: GET ${reply.safeUrl} answered ${status}: ${snippet(reply.text, secrets)}`;
   const details = { provider, status, retryAfterMs };
   if (status === 429) return new ProviderError('RATE_LIMITED', message, details);
@@ -120,6 +121,12 @@ function statusError(
   if (status === 401 || status === 403) return new ProviderError('UNAUTHORIZED', message, details);
   if (status >= 500) return new ProviderError('SERVER_ERROR', message, details);
   return new ProviderError('REQUEST_REJECTED', message, details);
+}
+
+// Alpaca sends no Retry-After with its 429, only X-RateLimit-Reset (unix seconds of the new window).
+function untilReset(headers: Headers, nowMs: number): number | undefined {
+  const reset = Number(headers.get('x-ratelimit-reset') ?? NaN);
+  return Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - nowMs) : undefined;
 }
 
 function snippet(text: string, secrets: readonly string[]): string {

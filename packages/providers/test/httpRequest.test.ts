@@ -13,6 +13,10 @@ beforeAll(async () => {
     if (path === '/ok') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"a":1}');
     if (path === '/text') return void res.writeHead(200).end('<html>not json</html>');
     if (path === '/429') return void res.writeHead(429, { 'retry-after': '7' }).end('Too Many Requests');
+    if (path === '/reset')
+      return void res
+        .writeHead(429, { 'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 30) })
+        .end('{}');
     if (path === '/418')
       return void res.writeHead(418, { 'retry-after': '120' }).end('{"code":-1003,"msg":"banned"}');
     if (path === '/401') return void res.writeHead(401).end(`{"message":"bad key ${KEY}"}`);
@@ -63,6 +67,13 @@ describe('httpGet', () => {
     expect(error.retryAfterMs).toBe(retryAfterMs);
     expect(error.retryable).toBe(retryable);
     expect(error.status).toBe(Number(path.slice(1)));
+  });
+
+  it('reads the wait of a 429 without Retry-After from X-RateLimit-Reset', async () => {
+    const error = await failure('/reset');
+    expect(error.code).toBe('RATE_LIMITED');
+    expect(error.retryAfterMs).toBeGreaterThan(28000);
+    expect(error.retryAfterMs).toBeLessThanOrEqual(31000);
   });
 
   it('times out, and reports refused connections as NETWORK errors', async () => {
