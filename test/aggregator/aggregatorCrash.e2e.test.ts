@@ -118,4 +118,7 @@ test('SIGKILLed five times mid-batch, the aggregator publishes exactly the unint
   expect(killedWithWorkPending).toBeGreaterThanOrEqual(3); // most kills hit a batch between read and commit
   // Processes lived long enough to commit: later ones resumed from a checkpoint, not from the stream's start.
   expect(committedAtKill[committedAtKill.length - 1]).toBeGreaterThan(committedAtKill[0] ?? 0);
+  // Each process read under a name of its own; the names of dead ones are removed once nothing is pending.
+  for (const key of ticks)
+    expect(((await redis.xinfo('CONSUMERS', key, 'aggregator')) as unknown[]).length).toBeLessThanOrEqual(2);
 });

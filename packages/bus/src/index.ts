@@ -17,3 +17,4 @@ export * from './trimStream';
 export * from './readStream';
 export * from './heartbeats';
 export * from './lease';
+export * from './idleConsumers';

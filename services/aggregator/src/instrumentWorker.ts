@@ -6,7 +6,9 @@ import {
 } from '@tickline/aggregation';
 import {
   CheckpointingConsumer,
+  messageOf,
   msgpackCodec,
+  removeIdleConsumers,
   type ConsumedRecord,
   type ConsumerLogger,
   type DeadLetterQueue,
@@ -95,8 +97,16 @@ export class InstrumentWorker {
     });
   }
 
-  start(): Promise<void> {
-    return this.checkpointing.start();
+  async start(): Promise<void> {
+    await this.checkpointing.start();
+    // Consumers of processes gone before (a restart reads under a new name) with nothing left pending.
+    const { redis, keys, settings, config, log } = this.deps;
+    const stream = keys.ticks(this.instrument);
+    const { leaseMs, leaseRenewMs } = config.aggregator; // idle this long: a dead holder's, surely
+    await removeIdleConsumers(redis, stream, settings.group, settings.consumer, leaseMs - leaseRenewMs).catch(
+      (error: unknown) =>
+        log.warn('aggregator: could not remove idle consumers', { stream, error: messageOf(error) }),
+    );
   }
 
   stop(): Promise<void> {
