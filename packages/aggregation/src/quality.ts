@@ -161,7 +161,10 @@ const tradeCount: Rule = (bar, evidence, rules) => {
   const norm = evidence.tradeNorm;
   if (norm === undefined || norm.samples < rules.normMinSamples || evidence.filled === true) return undefined;
   // Counts are at least Poisson-noisy: never judge against a spread below sqrt(median).
-  const sigma = Math.max(MAD_TO_SIGMA * norm.mad, Math.sqrt(norm.median), 1);
+  const floor = Math.max(Math.sqrt(norm.median), 1);
+  // Within the threshold of that floor, no MAD can flag the bar: skip computing it (most bars).
+  if (Math.abs(bar.trades - norm.median) <= rules.tradeCountZ * floor) return undefined;
+  const sigma = Math.max(MAD_TO_SIGMA * norm.mad, floor);
   const z = (bar.trades - norm.median) / sigma;
   if (Math.abs(z) <= rules.tradeCountZ) return undefined;
   const detail = `${bar.trades} trades against a median of ${norm.median} (z ${z.toFixed(1)})`;

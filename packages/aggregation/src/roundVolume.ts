@@ -9,6 +9,7 @@ const SIGNIFICANT = 15;
 
 /** `volume` without the float noise of summing decimal sizes (see above). */
 export function roundVolume(volume: number): number {
+  if (volume < 1e6 && volume > 0) return Math.round(volume * 1e9) / 1e9; // the usual case, without a log
   if (!(volume > 0) || !Number.isFinite(volume)) return volume;
   const integerDigits = Math.max(1, Math.floor(Math.log10(volume)) + 1);
   const decimals = Math.min(MAX_DECIMALS, SIGNIFICANT - integerDigits);

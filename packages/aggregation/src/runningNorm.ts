@@ -25,10 +25,14 @@ export class RunningNorm {
   private readonly sorted: number[] = [];
   private readonly deviations: number[] = [];
   private cached: NormStats | undefined;
+  /** Gives the cached stats their own copy of the values before add() changes them (see compute()). */
+  private detach: (() => void) | undefined;
 
   constructor(readonly window = NORM_WINDOW) {}
 
   add(value: number): void {
+    this.detach?.();
+    this.detach = undefined;
     this.values.push(value);
     this.sorted.splice(this.rank(value), 0, value);
     if (this.values.length > this.window) this.sorted.splice(this.rank(this.values.shift()!) - 1, 1);
@@ -50,42 +54,67 @@ export class RunningNorm {
     return norm;
   }
 
+  /**
+   * The MAD is an enumerable getter computed on first read: most bars' scores never need it. Until
+   * then the stats read the live sorted values; add() hands them a copy first, so they keep describing
+   * the norm as it was when they were taken.
+   */
   private compute(): NormStats {
-    const sorted = this.sorted;
-    const n = sorted.length;
+    let sorted: readonly number[] = this.sorted;
+    const samples = sorted.length;
     const median = medianOfSorted(sorted);
-    // Deviations below the median grow leftwards, those above grow rightwards: merge the two runs.
+    let mad: number | undefined;
     const deviations = this.deviations;
-    let below = this.rank(median) - 1;
-    while (below >= 0 && sorted[below] === median) below--;
-    let above = below + 1;
-    for (let k = 0; k < n; k++) {
-      const left = below >= 0 ? median - sorted[below]! : Infinity;
-      const right = above < n ? sorted[above]! - median : Infinity;
-      if (left <= right) {
-        deviations[k] = left;
-        below--;
-      } else {
-        deviations[k] = right;
-        above++;
-      }
-    }
-    deviations.length = n;
-    return { samples: n, median, mad: medianOfSorted(deviations) };
+    this.detach = () => {
+      if (mad === undefined) sorted = [...sorted];
+    };
+    return {
+      samples,
+      median,
+      get mad() {
+        return (mad ??= madOf(sorted, median, deviations));
+      },
+    };
   }
 
   /** Index after every sorted value <= `value`. */
   private rank(value: number): number {
-    const sorted = this.sorted;
-    let low = 0;
-    let high = sorted.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (sorted[mid]! <= value) low = mid + 1;
-      else high = mid;
-    }
-    return low;
+    return rankIn(this.sorted, value);
   }
+}
+
+/** The median absolute deviation from `median` of sorted values; `deviations` is scratch space. */
+function madOf(sorted: readonly number[], median: number, deviations: number[]): number {
+  const n = sorted.length;
+  // Deviations below the median grow leftwards, those above grow rightwards: merge the two runs.
+  let below = rankIn(sorted, median) - 1;
+  while (below >= 0 && sorted[below] === median) below--;
+  let above = below + 1;
+  for (let k = 0; k < n; k++) {
+    const left = below >= 0 ? median - sorted[below]! : Infinity;
+    const right = above < n ? sorted[above]! - median : Infinity;
+    if (left <= right) {
+      deviations[k] = left;
+      below--;
+    } else {
+      deviations[k] = right;
+      above++;
+    }
+  }
+  deviations.length = n;
+  return medianOfSorted(deviations);
+}
+
+/** Index after every sorted value <= `value`. */
+function rankIn(sorted: readonly number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid]! <= value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 function medianOfSorted(sorted: readonly number[]): number {

@@ -225,6 +225,16 @@ describe('quality in the aggregator', () => {
     expect(n.stats()).toEqual({ samples: 5, median: 3, mad: 1 });
     expect(RunningNorm.from(n.state(), 5).stats()).toEqual(n.stats());
   });
+
+  it('RunningNorm: stats keep describing the norm as it was, even when the MAD is first read later', () => {
+    const n = new RunningNorm(5);
+    for (const v of [1, 2, 3, 4, 5]) n.add(v);
+    const before = n.stats();
+    n.add(100);
+    n.add(200);
+    expect(before).toEqual({ samples: 5, median: 3, mad: 1 });
+    expect(n.stats()).toEqual({ samples: 5, median: 5, mad: 2 });
+  });
 });
 
 describe('RunningNorm against a sort', () => {
