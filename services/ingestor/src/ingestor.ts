@@ -48,9 +48,9 @@ export class Ingestor {
   readonly counts = { trades: 0, amendments: 0, quotes: 0, gaps: 0, rejects: 0 };
   private readonly latency: LatencyTracker;
   private readonly open = new Map<LiveFeed, Set<string>>();
-  private readonly tickKeys = new Map<string, string>();
-  private readonly quoteKeys = new Map<string, string>();
-  private readonly correctionKeys = new Map<string, string>();
+  private readonly tickKeys = new Map<string, Map<string, string>>();
+  private readonly quoteKeys = new Map<string, Map<string, string>>();
+  private readonly correctionKeys = new Map<string, Map<string, string>>();
   private readonly removers: Array<() => void> = [];
   private stopping: Promise<void> | undefined;
 
@@ -163,14 +163,16 @@ export class Ingestor {
     void this.publisher.publish(key, record);
   }
 
+  /** Per venue, then per symbol: no string is built per record (this runs once per trade). */
   private streamKey(
-    cache: Map<string, string>,
+    cache: Map<string, Map<string, string>>,
     record: { venue: string; symbol: string },
     build: (i: { venue: string; symbol: string }) => string,
   ): string {
-    const id = `${record.venue}:${record.symbol}`;
-    let key = cache.get(id);
-    if (key === undefined) cache.set(id, (key = build(record)));
+    let bySymbol = cache.get(record.venue);
+    if (bySymbol === undefined) cache.set(record.venue, (bySymbol = new Map<string, string>()));
+    let key = bySymbol.get(record.symbol);
+    if (key === undefined) bySymbol.set(record.symbol, (key = build(record)));
     return key;
   }
 }

@@ -33,6 +33,8 @@ export class BinanceFeed extends FeedBase {
   private symbols: Set<string>;
   private shards: BinanceShard[] = [];
   private nextShardId = 1;
+  /** Stream name per channel and symbol, built once (the trade path needs it per frame). */
+  private readonly names = new Map<BinanceChannel, Map<string, string>>();
   private readonly handlers: ShardHandlers = {
     open: (shard, slot, at, url) => this.onOpen(shard, slot, at, url),
     message: (shard, slot, text, recvTs) => this.onMessage(shard, slot, text, recvTs),
@@ -115,7 +117,7 @@ export class BinanceFeed extends FeedBase {
         return this.onTrade(message, slot.name);
       case 'quote': {
         shard.lastDataAt = recvTs;
-        const key = streamName(message.quote.symbol, 'bookTicker');
+        const key = this.streamOf(message.quote.symbol, 'bookTicker');
         // Update ids are not consecutive per quote, so they only serve to drop repeats.
         if (this.tracker.observe(key, message.seq, message.quote.ts).kind === 'duplicate') {
           this.counters.duplicates += 1;
@@ -144,9 +146,17 @@ export class BinanceFeed extends FeedBase {
     }
   }
 
+  private streamOf(symbol: string, channel: BinanceChannel): string {
+    let names = this.names.get(channel);
+    if (names === undefined) this.names.set(channel, (names = new Map<string, string>()));
+    let name = names.get(symbol);
+    if (name === undefined) names.set(symbol, (name = streamName(symbol, channel)));
+    return name;
+  }
+
   private onTrade(message: TradeMessage, connection: string): void {
     const { trade, channel, seq } = message;
-    const key = streamName(trade.symbol, channel);
+    const key = this.streamOf(trade.symbol, channel);
     const verdict = this.tracker.observe(key, seq, trade.ts);
     if (verdict.kind === 'duplicate') {
       this.counters.duplicates += 1;

@@ -17,13 +17,26 @@ export function streamName(symbol: string, channel: BinanceChannel): string {
 
 export interface ParsedStream {
   /** Canonical upper-case symbol. */
-  symbol: string;
+  readonly symbol: string;
   /** Everything after the first `@`, e.g. `trade`, `depth@100ms`, `kline_1m`. */
-  channel: string;
+  readonly channel: string;
 }
+
+/** Parsed names of streams seen, so the per-frame cost is one lookup; bounded against junk names. */
+const parsedNames = new Map<string, ParsedStream>();
+const MAX_CACHED_NAMES = 10_000;
 
 /** `btcusdt@depth@100ms` → { symbol: 'BTCUSDT', channel: 'depth@100ms' }; undefined when not `<symbol>@<channel>`. */
 export function parseStreamName(stream: string): ParsedStream | undefined {
+  const cached = parsedNames.get(stream);
+  if (cached !== undefined) return cached;
+  const parsed = parseName(stream);
+  if (parsed !== undefined && parsedNames.size < MAX_CACHED_NAMES)
+    parsedNames.set(stream, Object.freeze(parsed));
+  return parsed;
+}
+
+function parseName(stream: string): ParsedStream | undefined {
   const at = stream.indexOf('@');
   if (at <= 0 || at === stream.length - 1) return undefined;
   const symbol = stream.slice(0, at).toUpperCase();
