@@ -1,3 +1,4 @@
+import { SymbolSchema } from '@tickline/core';
 import { StorageError, withFileLock } from '@tickline/storage';
 import type { FundamentalsDataType } from './fieldCatalog';
 import { FundamentalsError } from './fundamentalsError';
@@ -87,7 +88,11 @@ export class FundamentalsService {
     this.now = options.now ?? Date.now;
   }
 
-  async getFundamentals(symbol: string, options: GetFundamentalsOptions = {}): Promise<FundamentalsResult> {
+  async getFundamentals(
+    requested: string,
+    options: GetFundamentalsOptions = {},
+  ): Promise<FundamentalsResult> {
+    const symbol = normalizeSymbol(requested);
     const sources = this.pick(options.providers);
     const started = this.now();
     const stale = (cache: Latest) => sources.filter((s) => !this.usable(cache.get(s.name), options, started));
@@ -134,17 +139,20 @@ export class FundamentalsService {
       bounds: this.options.bounds,
     });
     const newest = Math.max(...inputs.map((i) => i.fetchedAt));
-    const onFile = await this.store.latestGood(combined.record.symbol, COMBINED);
+    // Filed under the symbol asked for, whatever spelling a provider answered with (BRK.B vs BRK-B).
+    const symbol = served.symbol;
+    combined.record.symbol = symbol;
+    const onFile = await this.store.latestGood(symbol, COMBINED);
     if (!onFile || onFile.fetchedAt < newest || !sameStrategy(onFile.combination, strategy)) {
       const record = combined.record;
       await this.store.write({
         provider: COMBINED,
-        symbol: record.symbol,
+        symbol,
         fetchedAt: now,
         record,
         combination: combined.combination,
       });
-      await this.store.cleanup(record.symbol, COMBINED, this.options.cleanup);
+      await this.store.cleanup(symbol, COMBINED, this.options.cleanup);
     }
     return { ...served, combined };
   }
@@ -154,11 +162,11 @@ export class FundamentalsService {
     const record = await source.fetch(symbol, fetchedAt);
     const snapshot = await this.store.write({
       provider: source.name,
-      symbol: record.symbol,
+      symbol,
       fetchedAt,
       record,
     });
-    await this.store.cleanup(record.symbol, source.name, this.options.cleanup);
+    await this.store.cleanup(symbol, source.name, this.options.cleanup);
     return snapshot;
   }
 
@@ -235,6 +243,17 @@ export class FundamentalsService {
 
 type Latest = ReadonlyMap<string, Snapshot>;
 type Served = Omit<FundamentalsResult, 'combined'>;
+
+/** Upper case and trimmed, as cache directories are named; anything else is INVALID_INPUT. */
+function normalizeSymbol(requested: string): string {
+  const parsed = SymbolSchema.safeParse(requested.trim().toUpperCase());
+  if (!parsed.success)
+    throw new FundamentalsError(
+      'INVALID_INPUT',
+      `fundamentals: ${parsed.error.issues[0]?.message ?? 'bad symbol'}`,
+    );
+  return parsed.data;
+}
 
 function sameStrategy(combination: unknown, strategy: CombinationStrategy): boolean {
   return (

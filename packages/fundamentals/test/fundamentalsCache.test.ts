@@ -1,7 +1,9 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { FundamentalsError } from '../src/fundamentalsError';
-import { startMocks } from './support/mocks';
+import { FmpMock } from '../src/mock/fmpMock';
+import { fixture } from './support/fixtures';
+import { FMP_KEY, startMocks } from './support/mocks';
 import { mockService, tempRoot } from './support/service';
 
 const DAY = 86_400_000;
@@ -203,5 +205,34 @@ describe('the combined view', () => {
     expect((await fs.readdir(dir)).filter((n) => n.startsWith('combined_'))).toEqual([
       'combined_20250224_120000.json',
     ]);
+  });
+});
+
+describe('symbols', () => {
+  it('are normalised, and filed under the spelling asked for even when a provider answers another', async () => {
+    const profile = (fixture('fmp/profile_AAPL.json') as Record<string, unknown>[])[0]!;
+    const fmp = await new FmpMock(FMP_KEY, {
+      'BRK.B': { profile: [{ ...profile, symbol: 'BRK-B' }] },
+    }).listen();
+    try {
+      const svc = mockService(root, { ...mocks.urls, fmp: fmp.url }, { now: clock });
+      const first = await svc.getFundamentals(' brk.b ', { providers: ['fmp'] });
+      expect(first.symbol).toBe('BRK.B');
+      expect(first.served[0]?.snapshot.record.symbol).toBe('BRK-B');
+      expect(first.combined.record.symbol).toBe('BRK.B');
+      const again = await svc.getFundamentals('BRK.B', { providers: ['fmp'] });
+      expect(again.served[0]?.origin).toBe('cache');
+      expect(fmp.count('/stable/profile')).toBe(1);
+    } finally {
+      await fmp.close();
+    }
+  });
+
+  it('that cannot name a directory are refused before any request', async () => {
+    await expect(service().getFundamentals('AAPL:X')).rejects.toThrow(
+      /symbol must be upper case without spaces or ':'/,
+    );
+    await expect(service().getFundamentals('../ETC')).rejects.toThrow(/cannot name a cache directory/);
+    expect(requests()).toBe(0);
   });
 });
