@@ -56,11 +56,13 @@ export function createAggregatorService(options: AggregatorOptions = {}): Servic
         start: async (instrument: InstrumentRef) => {
           const worker = new InstrumentWorker(deps, instrument);
           workers.set(worker.id, worker);
+          deps.metrics.held(workers.size);
           await worker.start();
         },
         stop: async (instrument: InstrumentRef) => {
           const worker = workers.get(instrumentId(instrument));
           workers.delete(instrumentId(instrument));
+          deps.metrics.held(workers.size);
           await worker?.stop();
           // Replay's end of input is the service's stop, not a handover: only then are open bars final.
           if (worker && settings.replay && stopping) flushed += await worker.flush();

@@ -88,6 +88,7 @@ export class InstrumentWorker {
       maxAttempts: bus.maxAttempts,
       ...deps.consumer,
       logger: deps.log,
+      onRefused: () => deps.metrics.refused(),
       initialState: () => new TimeBarAggregator(aggregatorOptions),
       stateCodec: aggregatorStateCodec(aggregatorOptions),
       // The aggregator handed in is the one of the last commit (kept in memory) or, after a refused or

@@ -82,6 +82,8 @@ test('live mode finalizes a quiet instrument by wall clock: every second of its 
   expect(published).toHaveLength(expected.size);
   const checkpoint = await ctx.redis.hget(keys.checkpoint('aggregator', BTC), 'commits');
   expect(Number(checkpoint)).toBeGreaterThan(1); // the batch, then the wall-clock commit(s)
+  const held = await app!.metrics.getSingleMetric('tickline_aggregator_instruments_held')!.get();
+  expect(held.values[0]?.value).toBe(1); // the one instrument's lease
   expect(await ctx.redis.xlen(keys.dlq('aggregator'))).toBe(0);
 });
 
