@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import { describeYear, type YearMetadata } from '../src/cache/cacheMetadata';
+import { formatCsv } from '../src/cache/csvCodec';
+import { tailBars } from '../src/cache/yearFileIo';
 import { readCachedBars, verifyCache, writeCachedBars, yearFile } from '../src';
 import { bar, series, T0 } from './bars';
 import { tempRoot } from './tempRoot';
@@ -118,4 +120,14 @@ test('a replayed batch overlapping the tail appends only its new bars; a replay 
   expect(after.subarray(0, before.length).equals(before)).toBe(true); // the first member untouched
   expect(await readCachedBars(dir.root, QUERY)).toEqual(bars);
   expect((await metadata(dir.root)).file_info.rows).toBe(150);
+});
+
+test('tailBars gives the rows from a time on, for any time; nothing when the rows are out of order', () => {
+  const bars = series(50);
+  const text = formatCsv(bars);
+  const context = { venue: 'binance', symbol: 'BTCUSDT', timeframe: '1m', defaultSource: 'x' } as const;
+  for (const from of [T0 - 1, T0, T0 + 1, T0 + 17 * 60_000, T0 + 49 * 60_000, T0 + 50 * 60_000]) {
+    expect(tailBars('f', text, context, from)).toEqual(bars.filter((b) => b.start >= from));
+  }
+  expect(tailBars('f', formatCsv([bars[1]!, bars[0]!]), context, T0)).toBeUndefined();
 });

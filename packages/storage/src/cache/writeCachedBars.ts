@@ -7,7 +7,7 @@ import { describeYear, updateIndex, type YearMetadata } from './cacheMetadata';
 import { lockFileFor, yearFile, yearMetadataFile } from './cachePaths';
 import { CACHE_COLUMNS, formatCsv, formatCsvRows } from './csvCodec';
 import { withFileLock, type FileLockOptions } from './fileLock';
-import { gzip, isVenue, readBarsFile, readYearMetadata } from './yearFileIo';
+import { barSlices, gzip, isVenue, readGzipText, readYearMetadata, tailBars } from './yearFileIo';
 
 /** What {@link writeCachedBars} did. */
 export interface CacheWriteResult {
@@ -72,21 +72,23 @@ async function mergeIntoYear(
       const incoming = sortedBars(mergeByPrecedence([], bars).values());
       const appended = await appendToYear(file, incoming, previous);
       if (appended !== undefined) return appended;
-      const existing =
-        (await readBarsFile(file, {
-          venue,
-          symbol,
-          timeframe,
-          defaultSource: previous?.provider_info?.name ?? venue,
-        })) ?? [];
-      if (canonical(existing, previous)) {
+      const context = { venue, symbol, timeframe, defaultSource: previous?.provider_info?.name ?? venue };
+      const text = await readGzipText(file);
+      const stored =
+        text !== undefined && ourColumns(previous)
+          ? tailBars(file, text, context, incoming[0]!.start)
+          : undefined;
+      if (stored !== undefined) {
         // A replay after a crash re-sends bars the file already holds: only the rest is written, and
         // when that rest is all newer than the file (the usual case), as an append.
-        const effective = changing(existing, incoming);
+        const effective = changing(stored, incoming);
         if (effective.length === 0) return undefined;
         const tail = await appendToYear(file, effective, previous);
         if (tail !== undefined) return tail;
       }
+      const existing: Bar[] = [];
+      if (text !== undefined)
+        for (const slice of barSlices(file, text, context)) for (const bar of slice) existing.push(bar);
       const merged = sortedBars(mergeByPrecedence(existing, bars).values());
       if (existing.length > 0 && sameBars(existing, merged)) return undefined;
       return writeYear(file, merged, { symbol, timeframe, year, venue }, previous);
@@ -119,11 +121,9 @@ function checkVenue(file: string, meta: YearMetadata | undefined, venue: Venue):
   }
 }
 
-/** Whether the file is as Tickline writes it: our columns, rows strictly ascending (no duplicates). */
-function canonical(existing: readonly Bar[], meta: YearMetadata | undefined): boolean {
-  if (meta?.file_info?.columns?.join(',') !== CACHE_COLUMNS.join(',')) return false;
-  for (let i = 1; i < existing.length; i++) if (existing[i]!.start <= existing[i - 1]!.start) return false;
-  return true;
+/** Whether the file has Tickline's columns (an old-layout file is rewritten in them on any change). */
+function ourColumns(meta: YearMetadata | undefined): boolean {
+  return meta?.file_info?.columns?.join(',') === CACHE_COLUMNS.join(',');
 }
 
 /** The incoming bars (sorted, unique) that win by precedence over the stored ones AND change their row. */

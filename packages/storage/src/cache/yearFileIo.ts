@@ -3,7 +3,15 @@ import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { VENUES, type Bar, type Venue } from '@tickline/core';
 import { StorageError } from '../storageError';
-import { normalizeHeader, parseCsvRows, rowsToBars, RowError, type RowContext } from './csvCodec';
+import { rowsAscending } from './ascendingRows';
+import {
+  normalizeHeader,
+  parseCsvRows,
+  parseTimestamp,
+  rowsToBars,
+  RowError,
+  type RowContext,
+} from './csvCodec';
 import { readJson, type YearMetadata } from './cacheMetadata';
 import { yearMetadataFile } from './cachePaths';
 
@@ -32,21 +40,15 @@ export async function readGzipText(file: string): Promise<string | undefined> {
   }
 }
 
-/** The bars of one data file (file order, duplicates kept), or undefined when it does not exist. */
-export async function readBarsFile(file: string, context: RowContext): Promise<Bar[] | undefined> {
-  const text = await readGzipText(file);
-  if (text === undefined) return undefined;
-  const bars: Bar[] = [];
-  for (const slice of barSlices(file, text, context)) for (const bar of slice) bars.push(bar);
-  return bars;
-}
-
 // Rows are parsed a slice at a time: the strings of a slice die young, where a year's 6 million field
 // strings held at once were promoted and cost more in garbage collection than the parsing itself.
 const SLICE_ROWS = 8192;
 
-/** The bars of a data file's text, a slice of rows at a time, in file order; CACHE_CORRUPT names the file. */
-export function* barSlices(file: string, text: string, context: RowContext): Generator<Bar[]> {
+/**
+ * The bars of a data file's text, a slice of rows at a time, in file order; CACHE_CORRUPT names the file.
+ * `from`: where to start (a row start after the header; default the first row).
+ */
+export function* barSlices(file: string, text: string, context: RowContext, from = 0): Generator<Bar[]> {
   const corrupt = (error: unknown) => {
     if (!(error instanceof RowError) && !(error instanceof SyntaxError)) return error;
     return new StorageError('CACHE_CORRUPT', `${file}: ${error.message}; run cache verify/repair`, {
@@ -54,7 +56,7 @@ export function* barSlices(file: string, text: string, context: RowContext): Gen
     });
   };
   const first: string[][] = [];
-  let pos = parseCsvRows(text, 0, 1, first);
+  let pos = Math.max(parseCsvRows(text, 0, 1, first), from);
   const header = normalizeHeader(first[0]);
   let done = 0;
   do {
@@ -69,6 +71,26 @@ export function* barSlices(file: string, text: string, context: RowContext): Gen
     done += rows.length;
     if (bars.length > 0) yield bars;
   } while (pos < text.length);
+}
+
+/**
+ * The bars of a file's text that start at or after `from`, found by walking back from the end (a replay
+ * after a crash touches the last rows only, and parsing a whole year for it stalled the sink); undefined
+ * when the rows are not strictly ascending, which the walk relies on.
+ */
+export function tailBars(file: string, text: string, context: RowContext, from: number): Bar[] | undefined {
+  const dataStart = parseCsvRows(text, 0, 1, []);
+  if (!rowsAscending(text, dataStart)) return undefined;
+  let start = text.length; // the earliest row kept
+  while (start > dataStart) {
+    const row = Math.max(text.lastIndexOf('\n', start - 2) + 1, dataStart);
+    const comma = text.indexOf(',', row);
+    if (comma !== -1 && comma < start && parseTimestamp(text.slice(row, comma)) < from) break;
+    start = row;
+  }
+  const bars: Bar[] = [];
+  for (const slice of barSlices(file, text, context, start)) for (const bar of slice) bars.push(bar);
+  return bars;
 }
 
 export function isVenue(value: unknown): value is Venue {
