@@ -1,0 +1,192 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RedisClient } from '@tickline/bus';
+import type { TicklineConfig } from '@tickline/config';
+import type { Registry } from 'prom-client';
+import type { Scope } from '../auth';
+import { GatewayError } from '../gatewayError';
+import type { PipelineReader } from '../pipeline/pipelineReader';
+import { enqueueBackfill, parseBackfillBody } from './backfillRequest';
+import { parseBarsQuery } from './barsQuery';
+import { writeBarsResponse, type BarStores } from './barsRoute';
+import { listInstruments } from './instrumentsList';
+import { GATEWAY_OPENAPI } from './openapi';
+import { readJsonBody, sendJson } from './respond';
+
+/** Fundamentals of one symbol, e.g. the fundamentals package's `FundamentalsService`. */
+export interface FundamentalsLookup {
+  getFundamentals(symbol: string): Promise<unknown>;
+}
+
+/** What the HTTP routes read from. */
+export interface HttpDeps {
+  readonly config: TicklineConfig;
+  readonly redis: RedisClient;
+  readonly stores: BarStores;
+  readonly metrics: Registry;
+  readonly pipeline: PipelineReader;
+  /** Absent: `/v1/fundamentals/:symbol` answers 503 until a fundamentals source is wired in. */
+  readonly fundamentals: FundamentalsLookup | undefined;
+  readonly maxBodyBytes: number;
+}
+
+export interface RouteRequest {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly url: URL;
+  readonly params: Readonly<Record<string, string>>;
+  readonly deps: HttpDeps;
+}
+
+/** One HTTP route; `path` is in OpenAPI form (`/v1/fundamentals/{symbol}`). */
+export interface Route {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  /** `public`: no token needed. */
+  readonly scope: Scope | 'public';
+  handle(request: RouteRequest): Promise<void>;
+}
+
+const SYMBOL = /^[A-Z0-9./_-]{1,40}$/;
+
+/** Every API route; the dashboard's static files are served apart (staticFiles.ts). */
+export const ROUTES: readonly Route[] = [
+  {
+    method: 'GET',
+    path: '/healthz',
+    scope: 'public',
+    handle: async ({ res, deps }) => {
+      const redis = await deps.redis.ping().then(
+        () => 'ok',
+        (error: unknown) => `unreachable: ${(error as Error).message}`,
+      );
+      sendJson(res, redis === 'ok' ? 200 : 503, { status: redis === 'ok' ? 'ok' : 'degraded', redis });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/metrics',
+    scope: 'public',
+    handle: async ({ res, deps }) => {
+      const body = await deps.metrics.metrics();
+      res.writeHead(200, { 'content-type': deps.metrics.contentType, 'cache-control': 'no-store' });
+      res.end(body);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/openapi.json',
+    scope: 'public',
+    handle: ({ res }) => Promise.resolve(sendJson(res, 200, GATEWAY_OPENAPI)),
+  },
+  {
+    method: 'GET',
+    path: '/v1/bars',
+    scope: 'read',
+    handle: ({ res, url, deps }) => writeBarsResponse(res, deps.stores, parseBarsQuery(url.searchParams)),
+  },
+  {
+    method: 'GET',
+    path: '/v1/instruments',
+    scope: 'read',
+    handle: async ({ res, deps }) => {
+      const instruments = await listInstruments(deps.redis, deps.config.prefix, deps.config.instruments);
+      sendJson(res, 200, { instruments });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/fundamentals/{symbol}',
+    scope: 'read',
+    handle: async ({ res, params, deps }) => {
+      const symbol = params['symbol'] ?? '';
+      if (!SYMBOL.test(symbol)) {
+        throw new GatewayError(
+          'BAD_REQUEST',
+          `symbol: ${JSON.stringify(symbol)} is not a symbol (upper case, e.g. AAPL)`,
+          'symbol',
+        );
+      }
+      if (deps.fundamentals === undefined) {
+        throw new GatewayError(
+          'UNAVAILABLE',
+          'the fundamentals service is not available yet in this gateway: use `tickline fundamentals SYMBOL` meanwhile',
+        );
+      }
+      sendJson(res, 200, await deps.fundamentals.getFundamentals(symbol));
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/backfill',
+    scope: 'operator',
+    handle: async ({ req, res, deps }) => {
+      const request = parseBackfillBody(await readJsonBody(req, deps.maxBodyBytes), Date.now());
+      const queued = await enqueueBackfill(deps.redis, deps.config.prefix, request);
+      sendJson(res, 202, {
+        status: 'queued',
+        requestId: request.requestId,
+        ...queued,
+        request,
+        note: 'queued on the backfill request stream; the backfill service picks requests up from it',
+      });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/pipeline',
+    scope: 'read',
+    handle: async ({ res, deps }) => sendJson(res, 200, await deps.pipeline.read()),
+  },
+  {
+    method: 'GET',
+    path: '/v1/stream',
+    scope: 'public',
+    handle: () =>
+      Promise.reject(
+        new GatewayError(
+          'UPGRADE_REQUIRED',
+          'this is the WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket)',
+        ),
+      ),
+  },
+];
+
+interface CompiledRoute {
+  readonly route: Route;
+  readonly pattern: RegExp;
+  readonly names: readonly string[];
+}
+
+const compiled: readonly CompiledRoute[] = ROUTES.map((route) => {
+  const names: string[] = [];
+  const source = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  return { route, pattern: new RegExp(`^${source}$`), names };
+});
+
+/** The route for a method and path, with its path parameters; 404 or 405 otherwise. */
+export function matchRoute(
+  method: string,
+  pathname: string,
+): { route: Route; params: Record<string, string> } {
+  const byPath = compiled.filter((c) => c.pattern.test(pathname));
+  if (byPath.length === 0) throw new GatewayError('NOT_FOUND', `no route ${pathname} (see /v1/openapi.json)`);
+  const wanted = method === 'HEAD' ? 'GET' : method;
+  const hit = byPath.find((c) => c.route.method === wanted);
+  if (hit === undefined) {
+    const allowed = byPath.map((c) => c.route.method).join(', ');
+    throw new GatewayError('METHOD_NOT_ALLOWED', `${method} ${pathname} is not allowed; allowed: ${allowed}`);
+  }
+  const values = hit.pattern.exec(pathname)!.slice(1);
+  const params: Record<string, string> = {};
+  hit.names.forEach((name, i) => {
+    try {
+      params[name] = decodeURIComponent(values[i]!);
+    } catch {
+      throw new GatewayError('BAD_REQUEST', `${name}: not a valid URL-encoded value`, name);
+    }
+  });
+  return { route: hit.route, params };
+}

@@ -1,0 +1,114 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { TicklineClient } from '@tickline/client';
+import { WebSocketServer } from 'ws';
+import { authorize, requestToken, STREAM_PROTOCOL, type GatewayTokens } from '../auth';
+import { GatewayError } from '../gatewayError';
+import type { GatewayMetrics } from '../gatewayMetrics';
+import type { GatewayLimits } from '../gatewayOptions';
+import { checkOrigin } from '../originPolicy';
+import { StreamSession } from './streamSession';
+
+export const STREAM_PATH = '/v1/stream';
+
+export interface StreamServerOptions {
+  readonly server: Server;
+  readonly client: TicklineClient;
+  readonly tokens: GatewayTokens;
+  readonly origins: ReadonlySet<string>;
+  readonly limits: GatewayLimits;
+  readonly metrics: GatewayMetrics;
+  readonly scrub: (text: string) => string;
+}
+
+export interface StreamServer {
+  readonly sessions: ReadonlySet<StreamSession>;
+  close(): Promise<void>;
+}
+
+/** Refuses an upgrade with a plain HTTP response (the socket never becomes a WebSocket). */
+function refuse(socket: Duplex, error: GatewayError): void {
+  const body = JSON.stringify(error.toJSON());
+  const reason = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' }[error.status] ?? 'Bad Request';
+  const auth = error.status === 401 ? 'WWW-Authenticate: Bearer realm="tickline"\r\n' : '';
+  socket.end(
+    `HTTP/1.1 ${error.status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n${auth}` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+/** Path, Origin and token are checked on the HTTP upgrade request, before any WebSocket exists. */
+function checkUpgrade(req: IncomingMessage, options: StreamServerOptions): void {
+  const path = new URL(req.url ?? '/', 'http://gateway').pathname;
+  if (path !== STREAM_PATH)
+    throw new GatewayError('NOT_FOUND', `no WebSocket endpoint ${path}; use ${STREAM_PATH}`);
+  checkOrigin(req, options.origins);
+  authorize(requestToken(req), 'read', options.tokens);
+}
+
+/** Serves /v1/stream on the gateway's HTTP server: authenticated upgrades, sessions, ping-based liveness. */
+export function attachStreamServer(options: StreamServerOptions): StreamServer {
+  const { limits, metrics } = options;
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: limits.maxPayloadBytes,
+    // Browsers send the token as a subprotocol next to tickline.v1; only tickline.v1 is ever echoed back.
+    handleProtocols: (protocols) => (protocols.has(STREAM_PROTOCOL) ? STREAM_PROTOCOL : false),
+  });
+  const sessions = new Set<StreamSession>();
+  metrics.queueProbe.read = () => Math.max(0, ...[...sessions].map((s) => s.queued));
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    try {
+      checkUpgrade(req, options);
+    } catch (error) {
+      const refusal =
+        error instanceof GatewayError ? error : new GatewayError('BAD_REQUEST', 'bad upgrade request');
+      metrics.upgradesRefused.inc({ status: String(refusal.status) });
+      refuse(socket, refusal);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const session = new StreamSession(ws, {
+        client: options.client,
+        metrics,
+        maxSubscriptions: limits.maxSubscriptions,
+        maxQueuedFrames: limits.maxQueuedFrames,
+        highWaterBytes: limits.highWaterBytes,
+        scrub: options.scrub,
+        closeGraceMs: limits.pingIntervalMs,
+      });
+      sessions.add(session);
+      metrics.connections.inc();
+      ws.once('close', () => {
+        sessions.delete(session);
+        metrics.connections.dec();
+      });
+    });
+  };
+  options.server.on('upgrade', onUpgrade);
+
+  // A client that has not answered the previous ping by the next one is gone: cut it off.
+  const pinger = setInterval(() => {
+    for (const session of sessions) {
+      if (!session.alive) {
+        metrics.deadClients.inc();
+        session.terminate();
+        continue;
+      }
+      session.alive = false;
+      session.ping();
+    }
+  }, limits.pingIntervalMs);
+  pinger.unref();
+
+  return {
+    sessions,
+    close: () => {
+      clearInterval(pinger);
+      options.server.off('upgrade', onUpgrade);
+      for (const session of sessions) session.close(1001, 'gateway shutting down');
+      return new Promise((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

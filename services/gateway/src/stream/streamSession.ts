@@ -1,0 +1,237 @@
+import type { BarEvent, TicklineClient } from '@tickline/client';
+import type { Trade } from '@tickline/core';
+import type { Observable, Subscription } from 'rxjs';
+import WebSocket from 'ws';
+import { barJson } from '../barJson';
+import type { GatewayMetrics } from '../gatewayMetrics';
+import { SendQueue, type QueuedFrame } from './sendQueue';
+import {
+  errorFrame,
+  FrameError,
+  parseClientFrame,
+  type BarsSubscribeFrame,
+  type ClientFrame,
+  type TicksSubscribeFrame,
+} from './streamProtocol';
+
+export interface SessionOptions {
+  readonly client: TicklineClient;
+  readonly metrics: GatewayMetrics;
+  readonly maxSubscriptions: number;
+  readonly maxQueuedFrames: number;
+  readonly highWaterBytes: number;
+  /** Applied to every error message sent, so no secret leaves through a frame. */
+  readonly scrub: (text: string) => string;
+  /** A client told to go away is cut off after this long if it does not complete the close. */
+  readonly closeGraceMs: number;
+}
+
+/** Close code and reason for a client too far behind (RFC 6455 1008: policy violation). */
+export const SLOW_CONSUMER_CLOSE = 1008;
+
+interface Active {
+  readonly channel: 'bars' | 'ticks';
+  readonly subscription: Subscription;
+}
+
+function rawText(data: WebSocket.RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data as ArrayBuffer).toString('utf8');
+}
+
+function barFrame(id: string, event: BarEvent): QueuedFrame {
+  const text = JSON.stringify({
+    type: 'bar',
+    id,
+    kind: event.kind,
+    origin: event.origin,
+    bar: { ...barJson(event.bar), final: event.bar.final },
+  });
+  return event.kind === 'partial' ? { text, partialKey: `${id}\u0000${event.bar.start}` } : { text };
+}
+
+/**
+ * One WebSocket client: its subscriptions (each a client Observable, same semantics as @tickline/client) and
+ * its bounded send queue. Frames go to the socket while its unsent bytes stay under `highWaterBytes`;
+ * beyond that they wait in the queue, where the slow-consumer policy applies (see SendQueue).
+ */
+export class StreamSession {
+  private readonly subs = new Map<string, Active>();
+  private readonly queue: SendQueue;
+  private closed = false;
+  /** Cleared on each ping, set by the pong: still false at the next ping means the client is gone. */
+  alive = true;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly options: SessionOptions,
+  ) {
+    this.queue = new SendQueue(options.maxQueuedFrames);
+    ws.on('message', (data, isBinary) => this.onMessage(isBinary ? null : rawText(data)));
+    ws.on('pong', () => (this.alive = true));
+    ws.on('close', () => this.dispose());
+    ws.on('error', () => this.dispose());
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  get subscriptionCount(): number {
+    return this.subs.size;
+  }
+
+  /** Ends the session from the server side (shutdown), with a close frame. */
+  close(code: number, reason: string): void {
+    this.dispose();
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.close(code, reason);
+    setTimeout(() => this.ws.terminate(), this.options.closeGraceMs).unref();
+  }
+
+  ping(): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
+  }
+
+  terminate(): void {
+    this.dispose();
+    this.ws.terminate();
+  }
+
+  private onMessage(text: string | null): void {
+    try {
+      if (text === null) throw new FrameError('BAD_FRAME', 'binary frames are not accepted: send JSON text');
+      this.handle(parseClientFrame(text));
+    } catch (error) {
+      if (error instanceof FrameError)
+        this.send({ text: errorFrame(error.code, this.options.scrub(error.message), error.id) });
+      else this.send({ text: errorFrame('SUBSCRIPTION_FAILED', this.options.scrub(String(error))) });
+    }
+  }
+
+  private handle(frame: ClientFrame): void {
+    if (frame.op === 'unsubscribe') {
+      const active = this.subs.get(frame.id);
+      if (active === undefined) throw new FrameError('UNKNOWN_ID', `no subscription ${frame.id}`, frame.id);
+      this.stop(frame.id, active);
+      this.send({ text: JSON.stringify({ type: 'unsubscribed', id: frame.id }) });
+      return;
+    }
+    if (this.subs.has(frame.id))
+      throw new FrameError('DUPLICATE_ID', `subscription ${frame.id} exists already`, frame.id);
+    if (this.subs.size >= this.options.maxSubscriptions) {
+      throw new FrameError(
+        'TOO_MANY_SUBSCRIPTIONS',
+        `at most ${this.options.maxSubscriptions} subscriptions per connection`,
+        frame.id,
+      );
+    }
+    if (frame.channel === 'bars') this.subscribeBars(frame);
+    else this.subscribeTicks(frame);
+  }
+
+  private observe<T>(
+    frame: BarsSubscribeFrame | TicksSubscribeFrame,
+    make: () => Observable<T>,
+    toFrame: (value: T) => QueuedFrame,
+  ): void {
+    let source: Observable<T>;
+    try {
+      source = make();
+    } catch (error) {
+      throw new FrameError('INVALID_ARGUMENT', (error as Error).message, frame.id);
+    }
+    // Acknowledged before the first data frame: the subscription below may deliver synchronously.
+    this.send({ text: JSON.stringify({ type: 'subscribed', id: frame.id, channel: frame.channel }) });
+    const subscription = source.subscribe({
+      next: (value) => this.send(toFrame(value)),
+      error: (error: unknown) => {
+        this.forget(frame.id);
+        this.send({
+          text: errorFrame(
+            'SUBSCRIPTION_FAILED',
+            this.options.scrub((error as Error).message ?? String(error)),
+            frame.id,
+          ),
+        });
+      },
+      complete: () => this.forget(frame.id),
+    });
+    if (subscription.closed) return;
+    this.subs.set(frame.id, { channel: frame.channel, subscription });
+    this.options.metrics.subscriptions.inc({ channel: frame.channel });
+  }
+
+  private subscribeBars(frame: BarsSubscribeFrame): void {
+    const { client } = this.options;
+    this.observe(
+      frame,
+      () =>
+        client.bars(frame.instrument, frame.timeframe, {
+          from: frame.from,
+          partial: frame.partial,
+          source: frame.source,
+        }),
+      (event: BarEvent) => barFrame(frame.id, event),
+    );
+  }
+
+  private subscribeTicks(frame: TicksSubscribeFrame): void {
+    this.observe(
+      frame,
+      () => this.options.client.ticks(frame.instrument),
+      (trade: Trade) => ({ text: JSON.stringify({ type: 'tick', id: frame.id, trade }) }),
+    );
+  }
+
+  private send(frame: QueuedFrame): void {
+    if (this.closed) return;
+    const result = this.queue.push(frame);
+    if (result === 'overflow') return this.slowConsumer();
+    if (result === 'dropped' || result === 'replaced') this.options.metrics.partialsDropped.inc();
+    this.flush();
+  }
+
+  private flush(): void {
+    const { ws } = this;
+    while (
+      !this.closed &&
+      ws.readyState === WebSocket.OPEN &&
+      ws.bufferedAmount < this.options.highWaterBytes
+    ) {
+      const frame = this.queue.shift();
+      if (frame === undefined) return;
+      ws.send(frame.text, () => this.flush());
+      this.options.metrics.framesSent.inc({ type: frame.partialKey === undefined ? 'final' : 'partial' });
+    }
+  }
+
+  /** A final frame found the queue full: stop everything, drop the queue and tell the client why. */
+  private slowConsumer(): void {
+    const limit = this.options.maxQueuedFrames;
+    this.options.metrics.slowConsumerCloses.inc();
+    this.close(
+      SLOW_CONSUMER_CLOSE,
+      `slow consumer: over ${limit} frames queued; reconnect and resubscribe with from`,
+    );
+  }
+
+  private stop(id: string, active: Active): void {
+    this.subs.delete(id);
+    active.subscription.unsubscribe();
+    this.options.metrics.subscriptions.dec({ channel: active.channel });
+  }
+
+  private forget(id: string): void {
+    const active = this.subs.get(id);
+    if (active === undefined) return;
+    this.subs.delete(id);
+    this.options.metrics.subscriptions.dec({ channel: active.channel });
+  }
+
+  private dispose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const [id, active] of [...this.subs]) this.stop(id, active);
+    this.queue.clear();
+  }
+}
