@@ -36,4 +36,5 @@ it('two processes refreshing the same symbol at once make one request per provid
     await mocks.close();
     await fs.rm(root, { recursive: true, force: true });
   }
-});
+  // Two children compiling the sources on a loaded machine can take a while.
+}, 90_000);
