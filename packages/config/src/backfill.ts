@@ -5,6 +5,27 @@ import { z } from 'zod';
 
 export const HISTORY_PROVIDER_NAMES = ['binance', 'alpaca', 'yahoo', 'alphavantage'] as const;
 const ASSET_CLASS_NAMES = ['crypto', 'equity', 'etf', 'index', 'fx', 'future', 'unknown'] as const;
+// Mirrors @tickline/core's TIMEFRAMES (config stays self-contained).
+const TIMEFRAME_NAMES = [
+  '1s',
+  '5s',
+  '15s',
+  '30s',
+  '1m',
+  '3m',
+  '5m',
+  '15m',
+  '30m',
+  '1h',
+  '2h',
+  '4h',
+  '6h',
+  '12h',
+  '1d',
+  '1w',
+  '1M',
+] as const;
+const TimeframeSchema = z.enum(TIMEFRAME_NAMES, { error: `expected one of ${TIMEFRAME_NAMES.join(', ')}` });
 const ADJUSTMENT_NAMES = ['raw', 'split', 'dividend', 'all'] as const;
 
 const whole = (min: number, expected: string) =>
@@ -88,6 +109,45 @@ export const BackfillSchema = z
     breakerCooldownMs: whole(1, 'expected a positive integer (ms)')
       .default(30000)
       .describe('How long an open breaker waits before a probe (doubling after each failed probe).'),
+    concurrency: whole(1, 'expected a positive integer')
+      .default(4)
+      .describe('Chunk jobs one backfill worker process runs at once (they share the provider limits).'),
+    attempts: whole(1, 'expected a positive integer')
+      .default(8)
+      .describe('Tries of one chunk job before it fails (retryable provider errors only).'),
+    backoffMs: whole(1, 'expected a positive integer (ms)')
+      .default(1000)
+      .describe('First retry delay of a chunk, doubling per try up to 5 min, never below Retry-After.'),
+    lockDurationMs: whole(1000, 'expected an integer >= 1000 (ms)')
+      .default(30000)
+      .describe("Job lock: a crashed worker's job is taken over once its lock expires (stalled)."),
+    keepDays: whole(1, 'expected a positive integer (days)')
+      .default(7)
+      .describe(
+        'Finished requests and chunks are kept this long: a repeated request within it does no work.',
+      ),
+    repair: z
+      .strictObject({
+        enabled: z
+          .boolean({ error: 'expected true or false' })
+          .default(true)
+          .describe('Consume `tl:gaps` and repair the bars of each gap.'),
+        timeframes: z
+          .array(TimeframeSchema, { error: 'expected a list of timeframes' })
+          .default(['1m', '5m', '15m', '1h', '4h', '1d'])
+          .describe('Timeframes whose bars a gap repair rewrites.'),
+        delayMs: whole(0, 'expected an integer >= 0 (ms)')
+          .default(5000)
+          .describe("Wait after a bar closes before repairing it (the venue's history settles)."),
+        penalty: z
+          .number({ error: 'expected a number in [0, 1]' })
+          .min(0, { error: 'expected a number in [0, 1]' })
+          .max(1, { error: 'expected a number in [0, 1]' })
+          .default(0.05)
+          .describe('Quality score taken off a repaired bar (flag `repaired`).'),
+      })
+      .prefault({})
+      .describe('Gap repair by the backfill service.'),
   })
   .prefault({})
   .describe('History backfill: provider selection, failover and shared rate limits.');
