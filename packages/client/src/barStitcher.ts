@@ -30,6 +30,7 @@ export class BarStitcher {
   /** Delivered final rank per bar start, in insertion order (oldest first) for eviction. */
   private readonly finals = new Map<number, number>();
   private readonly maxTracked: number;
+  private newest: number | undefined;
 
   constructor(private readonly options: BarStitcherOptions = {}) {
     this.maxTracked = options.maxTracked ?? STITCHER_DEFAULTS.maxTracked;
@@ -45,7 +46,13 @@ export class BarStitcher {
     const rank = precedenceRank(bar);
     if (delivered !== undefined && rank <= delivered) return undefined;
     this.remember(bar.start, rank);
+    if (this.newest === undefined || bar.start > this.newest) this.newest = bar.start;
     return { kind: delivered === undefined ? 'bar' : 'revision', bar, origin };
+  }
+
+  /** The latest start of a final bar delivered, if any: where a gap's history re-read is anchored. */
+  get newestStart(): number | undefined {
+    return this.newest;
   }
 
   /** How many bar keys are remembered. */

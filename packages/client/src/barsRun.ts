@@ -1,10 +1,11 @@
-import { readGroupPositions, type RedisClient } from '@tickline/bus';
+import { compareStreamIds, type RedisClient } from '@tickline/bus';
 import { BarSchema, DAY_MS, type Bar, type InstrumentRef, type Timeframe } from '@tickline/core';
 import type { BarEvent } from './barEvent';
 import type { BarStitcher } from './barStitcher';
 import { readHistory, type HistorySource } from './historySource';
-import { STREAM_START, seamCursor } from './streamCursor';
-import { tailStream, untilDone, type TailOptions } from './streamTail';
+import { readEnd, readSeam } from './seamScript';
+import type { StreamPosition } from './streamCursor';
+import { tailStream, untilDone, type TailEntry, type TailOptions } from './streamTail';
 
 /** Everything one `bars()` subscription needs. */
 export interface BarsRun {
@@ -20,69 +21,73 @@ export interface BarsRun {
   readonly tail: TailOptions;
   readonly next: (event: BarEvent) => void;
   readonly now: () => number;
+  /** After a gap, history is re-read from this long before the newest bar delivered. */
+  readonly gapLookbackMs: number;
 }
 
 // Bars starting after the client's clock plus this are not asked from the store (a clock skew margin).
 const HISTORY_AHEAD_MS = DAY_MS;
 
-/** The last entry id of a stream, or the start when it is empty or missing. */
-export async function lastEntryId(redis: RedisClient, key: string): Promise<string> {
-  const [last] = await redis.xrevrange(key, '+', '-', 'COUNT', 1);
-  return last?.[0] ?? STREAM_START;
-}
-
 /**
- * History then live: the stream cursor is noted before history is read (see seamCursor), history is passed
+ * History then live: the stream position is noted before history is read (see readSeam), history is passed
  * through the stitcher, then the stream is tailed from the cursor through the same stitcher, which drops
- * what history already delivered. Runs until the signal aborts; throws only for a failed history read.
+ * what history already delivered. Entries trimmed before they were read are filled the same way, from the
+ * store. Runs until the signal aborts; throws only for a failed history read.
  */
 export async function runBars(run: BarsRun): Promise<void> {
-  const cursor = await startCursor(run);
-  if (cursor === undefined) return;
-  await tailStream(
-    run.redis,
-    run.key,
-    cursor,
-    (entry) => {
-      entry.records.forEach((record, index) => {
-        const bar = checkBar(run, record);
-        if (typeof bar === 'string') {
-          run.tail.logger.warn('client: bar record skipped', {
-            stream: run.key,
-            id: entry.id,
-            index,
-            reason: bar,
-          });
-        } else offer(run, bar, 'live');
-      });
-    },
-    run.tail,
-  );
+  const { redis, key, from } = run;
+  const start =
+    from === undefined
+      ? await untilDone(`reading the end of ${key}`, () => readEnd(redis, key), run.tail)
+      : run.history === 'stream'
+        ? await untilDone(`reading the start of ${key}`, () => readSeam(redis, key, 'all'), run.tail)
+        : await historyThenSeam(run, run.history, from);
+  if (start === undefined) return;
+  const onEntry = (entry: TailEntry) =>
+    entry.records.forEach((record, index) => {
+      const bar = checkBar(run, record);
+      if (typeof bar !== 'string') offer(run, bar, 'live');
+      else
+        run.tail.logger.warn('client: bar record skipped', { stream: key, id: entry.id, index, reason: bar });
+    });
+  await tailStream(redis, key, start, { onEntry, onGap: (at) => fillGap(run, at) }, run.tail);
 }
 
-async function startCursor(run: BarsRun): Promise<string | undefined> {
-  const { redis, key, history, from } = run;
-  if (from === undefined)
-    return untilDone(`reading the end of ${key}`, () => lastEntryId(redis, key), run.tail);
-  if (history === 'stream') return STREAM_START;
-  const groups = await untilDone(
-    `reading the groups of ${key}`,
-    () => readGroupPositions(redis, key),
-    run.tail,
-  );
-  if (groups === undefined) return undefined;
-  const query = {
-    instrument: run.instrument,
-    timeframe: run.timeframe,
-    from,
-    to: run.now() + HISTORY_AHEAD_MS,
-  };
+/** Notes the seam (readSeam), then delivers history from `from`; undefined when aborted meanwhile. */
+async function historyThenSeam(
+  run: BarsRun,
+  history: HistorySource,
+  from: number,
+): Promise<StreamPosition | undefined> {
+  const { redis, key } = run;
+  const seam = await untilDone(`reading the seam of ${key}`, () => readSeam(redis, key, 'groups'), run.tail);
+  if (seam === undefined) return undefined;
+  const to = run.now() + HISTORY_AHEAD_MS;
+  const query = { instrument: run.instrument, timeframe: run.timeframe, from, to };
   const bars = await readHistory(history, query, run.tail.secrets);
   for (const bar of bars) {
     if (run.tail.signal.aborted) return undefined;
     offer(run, bar, 'history');
   }
-  return seamCursor(groups);
+  return seam;
+}
+
+/**
+ * Entries after `position` were trimmed unread: every group had acknowledged them, so the store holds their
+ * bars. History is read again from a lookback before the newest bar delivered (the stitcher drops what was
+ * delivered), and the stream goes on from the new seam, or from where it was when that is further on.
+ */
+async function fillGap(run: BarsRun, position: StreamPosition): Promise<StreamPosition> {
+  const details = { stream: run.key, after: position.cursor };
+  const { logger } = run.tail;
+  if (run.history === 'stream') {
+    logger.warn('client: entries trimmed before they were read; no store to fill them from', details);
+    return position;
+  }
+  logger.warn('client: entries trimmed before they were read; filling them from the store', details);
+  const newest = run.stitcher.newestStart ?? run.now();
+  const seam = await historyThenSeam(run, run.history, Math.max(run.from ?? 0, newest - run.gapLookbackMs));
+  return seam !== undefined && compareStreamIds(seam.cursor, position.cursor) > 0 ? seam : position;
 }
 
 function offer(run: BarsRun, bar: Bar, origin: BarEvent['origin']): void {

@@ -25,6 +25,11 @@ export interface ClientOptions {
   readonly retryBaseMs?: number;
   /** Longest delay between attempts, in ms. Default 5000. Retries never give up. */
   readonly retryMaxMs?: number;
+  /**
+   * When entries were trimmed before a subscription read them (it was disconnected or slow while the sink
+   * acknowledged them), history is re-read from this long before the newest bar it delivered. Default 1 day.
+   */
+  readonly gapLookbackMs?: number;
   /** Bar keys remembered per subscription to drop repeats at the seam. Default 100000. */
   readonly maxTrackedBars?: number;
   /** Redis errors survived and records skipped are reported here. Default: nowhere. */
@@ -38,6 +43,7 @@ export const CLIENT_DEFAULTS = {
   retryBaseMs: 100,
   retryMaxMs: 5000,
   maxTrackedBars: 100_000,
+  gapLookbackMs: 86_400_000,
 } as const;
 
 /** The shared configuration as client options: Redis, prefix, database URL and cache dir. */
@@ -67,7 +73,10 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 }
 
 export type ResolvedClientOptions = Required<
-  Pick<ClientOptions, 'prefix' | 'blockMs' | 'readCount' | 'retryBaseMs' | 'retryMaxMs' | 'maxTrackedBars'>
+  Pick<
+    ClientOptions,
+    'prefix' | 'blockMs' | 'readCount' | 'retryBaseMs' | 'retryMaxMs' | 'maxTrackedBars' | 'gapLookbackMs'
+  >
 > &
   ClientOptions;
 
@@ -82,5 +91,6 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     retryBaseMs: positive('retryBaseMs', options.retryBaseMs, d.retryBaseMs),
     retryMaxMs: positive('retryMaxMs', options.retryMaxMs, d.retryMaxMs),
     maxTrackedBars: positive('maxTrackedBars', options.maxTrackedBars, d.maxTrackedBars),
+    gapLookbackMs: positive('gapLookbackMs', options.gapLookbackMs, d.gapLookbackMs),
   };
 }

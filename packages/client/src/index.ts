@@ -10,5 +10,5 @@ export {
   resolveClientOptions,
   type ClientOptions,
 } from './clientOptions';
-export { seamCursor, idBefore, STREAM_START } from './streamCursor';
+export { idBefore, seamPosition, unreadRemoved, STREAM_START, type StreamPosition } from './streamCursor';
 export type { HistorySourceName } from './historySource';

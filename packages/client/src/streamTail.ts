@@ -5,9 +5,10 @@ import {
   parseReadReply,
   redactSecrets,
   type BackoffOptions,
+  type BusLogger,
   type RedisClient,
 } from '@tickline/bus';
-import type { BusLogger } from '@tickline/bus';
+import { unreadRemoved, type StreamPosition } from './streamCursor';
 
 /** One decoded entry of a tailed stream. */
 export interface TailEntry {
@@ -25,6 +26,16 @@ export interface TailOptions {
   /** Secrets to keep out of logged error messages. */
   readonly secrets: readonly (string | undefined)[];
   readonly signal: AbortSignal;
+}
+
+export interface TailHandlers {
+  readonly onEntry: (entry: TailEntry) => void;
+  /**
+   * Entries after the position were trimmed before they were read (the reader was disconnected or slow while
+   * the groups acknowledged them and the stream was trimmed below the groups): fill them from elsewhere and
+   * return the position to go on from.
+   */
+  readonly onGap: (position: StreamPosition) => Promise<StreamPosition>;
 }
 
 /** Resolves after `ms`, or at once when the signal aborts. */
@@ -66,30 +77,67 @@ export async function untilDone<T>(
   return undefined;
 }
 
+interface Batch {
+  readonly entries: ReturnType<typeof parseReadReply>;
+  readonly entriesAdded: number;
+  readonly length: number;
+}
+
+/** Entries after `cursor` and the stream's counters, read atomically (one MULTI). */
+async function readBatch(redis: RedisClient, key: string, cursor: string, count: number): Promise<Batch> {
+  const replies = await redis
+    .multi()
+    .xinfo('STREAM', key)
+    .xreadBuffer('COUNT', count, 'STREAMS', key, cursor)
+    .exec();
+  const [info, read] = replies ?? [];
+  if (!info || !read) throw new Error(`no reply to the read of ${key}`);
+  if (read[0]) throw read[0];
+  // XINFO fails on a missing stream: then nothing was added or trimmed either.
+  const fields = info[0] ? [] : (info[1] as unknown[]);
+  const get = (name: string) => Number(fields[fields.indexOf(name) + 1] ?? 0);
+  return { entries: parseReadReply(read[1]), entriesAdded: get('entries-added'), length: get('length') };
+}
+
 /**
- * Reads `key` after entry `after` with plain XREAD (no group: every reader sees every entry), handing each
- * entry to `onEntry` in order, until the signal aborts. The cursor moves past an entry only once it was
- * handed on, and a failed read is repeated from the same cursor: after a Redis error or restart nothing is
- * skipped and nothing handed on twice. An undecodable entry is logged and passed over.
+ * Reads `key` from `start` with plain XREAD (no group: every reader sees every entry), handing each entry on
+ * in order, until the signal aborts. Each batch is read in one MULTI with the stream's counters, so entries
+ * trimmed before they were read are noticed (and handed to `onGap`), never silently skipped; between
+ * batches an XREAD BLOCK waits for more. The cursor moves past an entry only once it was handed on, and a
+ * failed read is repeated from the same cursor: after a Redis error or restart nothing is skipped and
+ * nothing handed on twice. An undecodable entry is logged and passed over.
  */
 export async function tailStream(
   redis: RedisClient,
   key: string,
-  after: string,
-  onEntry: (entry: TailEntry) => void,
+  start: StreamPosition,
+  handlers: TailHandlers,
   options: TailOptions,
 ): Promise<void> {
-  let cursor = after;
-  const read = () =>
-    redis.xreadBuffer('COUNT', options.count, 'BLOCK', options.blockMs, 'STREAMS', key, cursor);
+  let { cursor, read } = start;
+  const wait = () => redis.xreadBuffer('COUNT', 1, 'BLOCK', options.blockMs, 'STREAMS', key, cursor);
   while (!options.signal.aborted) {
-    const reply = await untilDone(`XREAD ${key}`, read, options);
-    for (const raw of parseReadReply(reply)) {
+    const batch = await untilDone(
+      `XREAD ${key}`,
+      () => readBatch(redis, key, cursor, options.count),
+      options,
+    );
+    if (!batch) return;
+    if (unreadRemoved({ cursor, read }, batch.entriesAdded, batch.length) > 0) {
+      const next = await handlers.onGap({ cursor, read });
+      // Whatever the gap held is accounted for now: filled, or reported as lost.
+      ({ cursor } = next);
+      read = Math.max(next.read, batch.entriesAdded - batch.length);
+      continue;
+    }
+    for (const raw of batch.entries) {
       if (options.signal.aborted) return;
       const decoded = decodeEntry(raw, 1);
-      if (decoded.ok) onEntry({ id: raw.id, records: decoded.entry.records });
+      if (decoded.ok) handlers.onEntry({ id: raw.id, records: decoded.entry.records });
       else options.logger.warn('client: entry skipped', { stream: key, id: raw.id, reason: decoded.reason });
       cursor = raw.id;
+      read++;
     }
+    if (batch.entries.length === 0) await untilDone(`XREAD BLOCK ${key}`, wait, options);
   }
 }

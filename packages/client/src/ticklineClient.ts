@@ -1,11 +1,12 @@
 import { createRedis, silentBusLogger, streamKeys, type RedisClient, type StreamKeys } from '@tickline/bus';
 import type { TicklineConfig } from '@tickline/config';
-import { TradeSchema, type InstrumentRef, type Trade } from '@tickline/core';
+import type { InstrumentRef, Trade } from '@tickline/core';
 import { connectDatabase, type Database } from '@tickline/storage';
 import { Observable, type Subscriber } from 'rxjs';
 import type { BarEvent } from './barEvent';
 import { BarStitcher } from './barStitcher';
-import { lastEntryId, runBars } from './barsRun';
+import { runBars } from './barsRun';
+import { runTicks } from './ticksRun';
 import { ClientError } from './clientError';
 import {
   clientOptionsFromConfig,
@@ -15,7 +16,7 @@ import {
   type ResolvedClientOptions,
 } from './clientOptions';
 import { cacheHistory, databaseHistory, type HistorySource, type HistorySourceName } from './historySource';
-import { tailStream, untilDone, type TailOptions } from './streamTail';
+import type { TailOptions } from './streamTail';
 import { fromArg, instrumentArg, timeframeArg } from './subscriptionArgs';
 
 /** Options of {@link TicklineClient.bars}. */
@@ -83,7 +84,7 @@ export class TicklineClient {
     const ref = instrumentArg(instrument);
     const tf = timeframeArg(timeframe);
     const from = fromArg(options.from);
-    const history = from === undefined ? 'stream' : this.historySource(options.source);
+    const history = this.historySource(options.source);
     const key = this.keys.bars(ref, tf);
     return this.subscription<BarEvent>(key, (redis, tail, next) =>
       runBars({
@@ -101,38 +102,17 @@ export class TicklineClient {
         tail,
         next,
         now: Date.now,
+        gapLookbackMs: this.options.gapLookbackMs,
       }),
     );
   }
 
-  /** Trades of one instrument as they arrive; a record that is not a valid trade is logged and skipped. */
+  /** Trades of one instrument as they arrive (see runTicks). */
   ticks(instrument: string | InstrumentRef, options: TicksOptions = {}): Observable<Trade> {
     const key = this.keys.ticks(instrumentArg(instrument));
-    return this.subscription<Trade>(key, async (redis, tail, next) => {
-      const after =
-        options.afterId ??
-        (await untilDone(`reading the end of ${key}`, () => lastEntryId(redis, key), tail));
-      if (after === undefined) return;
-      await tailStream(
-        redis,
-        key,
-        after,
-        (entry) => {
-          entry.records.forEach((record, index) => {
-            const trade = TradeSchema.safeParse(record);
-            if (trade.success) next(trade.data);
-            else
-              tail.logger.warn('client: trade record skipped', {
-                stream: key,
-                id: entry.id,
-                index,
-                reason: trade.error.message,
-              });
-          });
-        },
-        tail,
-      );
-    });
+    return this.subscription<Trade>(key, (redis, tail, next) =>
+      runTicks(redis, key, options.afterId, next, tail),
+    );
   }
 
   /** Completes every subscription, closes their connections and the database pool the client made. Idempotent. */
