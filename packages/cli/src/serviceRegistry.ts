@@ -2,6 +2,7 @@ import type { ServiceDefinition } from '@tickline/runtime';
 // The CLI is the composition root (`tickline run all` builds every service in one process): the one
 // package allowed to import services, and only here (eslint.config.js exempts this file).
 import { createAggregatorService } from '@tickline/aggregator-service';
+import { createGatewayService } from '@tickline/gateway-service';
 import { createIngestorService, ingestorService } from '@tickline/ingestor-service';
 import { createMonitorService } from '@tickline/monitor-service';
 import { createSinkService } from '@tickline/sink-service';
@@ -33,6 +34,10 @@ export const serviceRegistry: ServiceRegistry = {
   monitor: {
     summary: 'pipeline gauges for Prometheus: lag, tick and bar ages, heartbeats, DLQs, store sizes',
     create: () => createMonitorService(),
+  },
+  gateway: {
+    summary: 'HTTP API, /v1/stream WebSocket subscriptions and the live dashboard (config gateway.*)',
+    create: () => createGatewayService(),
   },
 };
 
