@@ -1,10 +1,14 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import fc from 'fast-check';
 import { planCleanup, type CacheEntry } from '../src/cache/cleanupPlan';
 import { decodeSnapshot, encodeSnapshot, parseNaiveUtc } from '../src/cache/snapshotBody';
 import { parseSnapshotFileName, snapshotFileName } from '../src/cache/snapshotFileName';
+import { SnapshotStore } from '../src/cache/snapshotStore';
 import { mapFmp } from '../src/fmp/fmpMapper';
 import { FmpProfileSchema } from '../src/fmp/fmpSchemas';
 import { fmpRow } from './support/fixtures';
+import { tempRoot } from './support/service';
 
 // Whole seconds in years 0000-9999, the range the name's four-digit year can hold.
 const seconds = fc.integer({ min: -62_167_219_200, max: 253_402_300_799 }).map((s) => s * 1000);
@@ -105,5 +109,38 @@ describe('snapshot bodies', () => {
   it('refuse bodies that are not fundamentals files, saying why', () => {
     expect(() => decodeSnapshot('{"metadata":{', 0)).toThrow('not JSON');
     expect(() => decodeSnapshot('{"rows":[]}', 0)).toThrow(/not a fundamentals cache body/);
+  });
+});
+
+describe('cache sweep', () => {
+  let root: string;
+  beforeEach(async () => {
+    root = await tempRoot();
+  });
+  afterEach(() => fs.rm(root, { recursive: true, force: true }));
+
+  it('leaves exactly the newest good copy per provider in every symbol, old-system files included', async () => {
+    await fs.cp(path.join(__dirname, 'fixtures', 'legacy-cache'), root, { recursive: true });
+    const aapl = path.join(root, 'fundamentals', 'AAPL');
+    const legacy = await fs.readFile(path.join(aapl, 'yfinance_20250106_143022.json'), 'utf8');
+    await fs.writeFile(path.join(aapl, 'yfinance_20250101_000000.json'), legacy);
+    await fs.writeFile(path.join(aapl, 'yfinance_20250201_000000.json'), '{"metadata": trunc');
+    await fs.mkdir(path.join(root, 'fundamentals', 'MSFT'));
+    await fs.writeFile(path.join(root, 'fundamentals', 'MSFT', 'fmp_20250101_000000.json'), 'not json');
+    const store = new SnapshotStore(root);
+    const report = await store.sweep({ corruptGraceMs: 0 });
+    expect(report).toEqual([
+      {
+        symbol: 'AAPL',
+        provider: 'yahoo',
+        deleted: expect.arrayContaining(['yfinance_20250101_000000.json', 'yfinance_20250201_000000.json']),
+      },
+      { symbol: 'MSFT', provider: 'fmp', deleted: ['fmp_20250101_000000.json'] },
+    ]);
+    expect((await fs.readdir(aapl)).sort()).toEqual([
+      'alpha_vantage_20250106_143107.json',
+      'combined_20250106_143110.json',
+      'yfinance_20250106_143022.json',
+    ]);
   });
 });

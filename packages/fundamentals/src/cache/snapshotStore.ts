@@ -77,6 +77,24 @@ export class SnapshotStore {
     return doomed;
   }
 
+  /**
+   * Cleans every symbol and provider in the cache (a maintenance sweep); returns what went. Safe
+   * beside writers: whatever it sees, the newest good copy of each provider stays.
+   */
+  async sweep(policy?: CleanupPolicy): Promise<{ symbol: string; provider: string; deleted: string[] }[]> {
+    const top = path.join(this.root, 'fundamentals');
+    const symbols = await fs.readdir(top, { withFileTypes: true }).catch(() => []);
+    const report = [];
+    for (const entry of symbols.filter((e) => e.isDirectory())) {
+      const providers = new Set((await this.files(entry.name)).map((f) => f.provider));
+      for (const provider of providers) {
+        const deleted = await this.cleanup(entry.name, provider, policy);
+        if (deleted.length > 0) report.push({ symbol: entry.name, provider, deleted });
+      }
+    }
+    return report;
+  }
+
   private async files(symbol: string): Promise<StoredFile[]> {
     const dir = this.dirOf(symbol);
     const names = await fs.readdir(dir).catch((error: NodeJS.ErrnoException) => {
