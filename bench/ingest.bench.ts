@@ -5,7 +5,8 @@
  * - The mock runs in a child process (so this process's RSS is the ingestor's, and the two do not share an
  *   event loop) and sends `messages` trade frames of one symbol pre-encoded, 512 per socket write
  *   (`publishBatch`), each chunk stamped with its build time as event time `T`: latency = XADD ack - `T`.
- * - tickline: BinanceFeed (mapping with validation, sequence and de-duplication checks) -> Ingestor -> Redis.
+ * - tickline: BinanceFeed (mapping with validation, sequence and de-duplication checks) -> Ingestor (with the
+ *   service's prom-client metrics) -> Redis.
  * - raw: a bare `ws` client, JSON.parse of each frame, the same trade record, 256 records per msgpack entry,
  *   pipelined XADD, one round trip in flight with up to 16 entries (how the bus batches).
  * - RSS of this process after a warm-up round and after the measured rounds.
@@ -18,7 +19,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { createRedis, ENTRY_SCHEMA_VERSION, msgpackCodec, streamKeys } from '@tickline/bus';
-import { Ingestor, type IngestMetrics } from '@tickline/ingestor-service';
+import { Ingestor, registerIngestMetrics, type IngestMetrics } from '@tickline/ingestor-service';
+import { Registry } from 'prom-client';
 import {
   BinanceFeed,
   BinanceMockServer,
@@ -136,13 +138,20 @@ interface RunResult {
 async function ingestorRun(mock: MockProcess, prefix: string, n: number): Promise<RunResult> {
   const bins = new LatencyBins();
   let firstTrade = 0;
+  // The service's own metrics (prom-client registry), observed by the bench on the way.
+  const real = registerIngestMetrics(new Registry());
   const metrics: IngestMetrics = {
-    trade: () => (firstTrade ||= Date.now()),
-    reject: () => undefined,
-    reconnect: () => undefined,
-    gap: () => undefined,
-    latency: (seconds) => bins.add(seconds * 1000),
+    ...real,
+    trade: (venue, symbol) => {
+      firstTrade ||= Date.now();
+      real.trade(venue, symbol);
+    },
+    latency: (seconds) => {
+      bins.add(seconds * 1000);
+      real.latency(seconds);
+    },
   };
+
   const feed = new BinanceFeed({
     wsUrl: mock.url,
     symbols: ['BTCUSDT'],

@@ -1,4 +1,5 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
+import { BucketedHistogram } from './bucketedHistogram';
 
 /** What the ingestor counts; the prom-client implementation is {@link registerIngestMetrics}. */
 export interface IngestMetrics {
@@ -29,11 +30,22 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 /** Registers the ingestor's metrics on the process registry. */
 export function registerIngestMetrics(registry: Registry): IngestMetrics {
   const registers = [registry];
+  // Counted in plain numbers per trade and handed to prom-client when it collects: a labelled
+  // `inc()` (~0.5 µs) per trade was a tenth of a trade's whole cost.
+  const pending = new Map<string, Map<string, number>>();
   const trades = new Counter({
     name: 'tickline_ingest_trades_total',
     help: 'Trades published to tick streams.',
     labelNames: ['venue', 'symbol'],
     registers,
+    collect() {
+      for (const [venue, bySymbol] of pending) {
+        for (const [symbol, n] of bySymbol) {
+          if (n > 0) trades.labels(venue, symbol).inc(n);
+          bySymbol.set(symbol, 0);
+        }
+      }
+    },
   });
   const rejects = new Counter({
     name: 'tickline_ingest_rejects_total',
@@ -53,20 +65,17 @@ export function registerIngestMetrics(registry: Registry): IngestMetrics {
     labelNames: ['venue'],
     registers,
   });
-  const latency = new Histogram({
-    name: 'tickline_ingest_latency_seconds',
-    help: 'Venue event time of a trade to the XADD acknowledgement of its entry.',
-    buckets: LATENCY_BUCKETS,
-    registers,
-  });
-  // Labelled children cached: `labels()` per trade would hash the label set each time.
-  const tradeChildren = new Map<string, Counter.Internal>();
+  const latency = new BucketedHistogram(
+    'tickline_ingest_latency_seconds',
+    'Venue event time of a trade to the XADD acknowledgement of its entry.',
+    LATENCY_BUCKETS,
+    registry,
+  );
   return {
     trade(venue, symbol) {
-      const key = `${venue}:${symbol}`;
-      let child = tradeChildren.get(key);
-      if (!child) tradeChildren.set(key, (child = trades.labels(venue, symbol)));
-      child.inc();
+      let bySymbol = pending.get(venue);
+      if (bySymbol === undefined) pending.set(venue, (bySymbol = new Map<string, number>()));
+      bySymbol.set(symbol, (bySymbol.get(symbol) ?? 0) + 1);
     },
     reject: (venue, reason) => rejects.labels(venue, rejectReasonClass(reason)).inc(),
     reconnect: (venue) => reconnects.labels(venue).inc(),
