@@ -34,7 +34,8 @@ function definedMetricNames(): Set<string> {
       for (const file of fs.readdirSync(src, { recursive: true }) as string[]) {
         if (!file.endsWith('.ts')) continue;
         const text = fs.readFileSync(path.join(src, file), 'utf8');
-        for (const match of text.matchAll(/name: '(tickline_[a-z0-9_]+)'/g)) names.add(match[1]!);
+        // Metric names are string literals wherever they are declared (prom-client options or helpers).
+        for (const match of text.matchAll(/'(tickline_[a-z0-9_]+)'/g)) names.add(match[1]!);
       }
     }
   }

@@ -1,42 +1,34 @@
-import { FaultProxy, redisTestContext, redisUrl, waitFor, type RedisTestContext } from '@tickline/testkit';
+import { FaultProxy, redisUrl, waitFor, type RedisTestContext } from '@tickline/testkit';
 import { createClient, type BarEvent, type TicklineClient } from '../src';
 import {
-  BarProducer,
-  barKey,
+  useBarFixture,
+  type BarProducer,
   barSeries,
   barView,
-  cacheWrite,
   capturingLogger,
   gather,
   INSTRUMENT,
   sinkDrained,
-  startSink,
   STEP,
   T0,
 } from './clientHarness';
-import { tempRoot } from '../../storage/test/tempRoot';
 
-let context: RedisTestContext;
-let cache: ReturnType<typeof tempRoot>;
+const fixture = useBarFixture();
 let proxy: FaultProxy;
-let producer: BarProducer;
-let sink: Awaited<ReturnType<typeof startSink>>;
 let logger: ReturnType<typeof capturingLogger>;
 let client: TicklineClient;
+let context: RedisTestContext;
 let key: string;
+let producer: BarProducer;
 
 beforeEach(async () => {
-  context = redisTestContext('tlclient');
-  cache = tempRoot();
+  ({ context, key, producer } = fixture.current());
   proxy = await FaultProxy.start({ port: Number(new URL(redisUrl()).port || 6379) });
-  key = barKey(context.prefix);
-  producer = new BarProducer(context.redis, key);
-  sink = await startSink(key, cacheWrite(cache.root), 0);
   logger = capturingLogger();
   // Through the proxy: commands time out after blockMs + 300 ms, and a silent socket is dropped as soon.
   client = createClient({
     prefix: context.prefix,
-    cacheDir: cache.root,
+    cacheDir: fixture.current().cache.root,
     redis: { url: proxy.url, commandTimeoutMs: 300 },
     blockMs: 200,
     retryBaseMs: 20,
@@ -46,11 +38,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await client.close();
-  await sink.stop();
-  await producer.close();
   await proxy.close();
-  await context.cleanup();
-  cache.remove();
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,10 +1,11 @@
 import { StreamConsumer, StreamPublisher, streamKeys, type BusLogger } from '@tickline/bus';
 import type { Bar } from '@tickline/core';
 import { upsertBars, writeCachedBars, type Database } from '@tickline/storage';
-import { testRedisClient, waitFor } from '@tickline/testkit';
+import { redisTestContext, testRedisClient, waitFor, type RedisTestContext } from '@tickline/testkit';
 import type Redis from 'ioredis';
 import type { Observable } from 'rxjs';
 import { series } from '../../storage/test/bars';
+import { tempRoot } from '../../storage/test/tempRoot';
 
 export const T0 = Date.UTC(2024, 0, 1);
 export const STEP = 60_000;
@@ -135,3 +136,37 @@ export const barView = (b: Bar) => ({
   ohlc: [b.open, b.high, b.low, b.close],
   volume: b.volume,
 });
+
+/** Per test: a Redis prefix, a cache dir, a producer on the BTCUSDT 1m stream and a sink storing into the cache. */
+export interface BarFixture {
+  readonly context: RedisTestContext;
+  readonly cache: ReturnType<typeof tempRoot>;
+  readonly key: string;
+  readonly producer: BarProducer;
+  readonly sink: Awaited<ReturnType<typeof startSink>>;
+}
+
+/** Registers a fresh BarFixture around each test of the file; read `current()` inside tests. */
+export function useBarFixture(): { current(): BarFixture } {
+  let fixture: BarFixture | undefined;
+  beforeEach(async () => {
+    const context = redisTestContext('tlclient');
+    const cache = tempRoot();
+    const key = barKey(context.prefix);
+    const producer = new BarProducer(context.redis, key);
+    fixture = { context, cache, key, producer, sink: await startSink(key, cacheWrite(cache.root), 0) };
+  });
+  afterEach(async () => {
+    if (!fixture) return;
+    await fixture.sink.stop();
+    await fixture.producer.close();
+    await fixture.context.cleanup();
+    fixture.cache.remove();
+  });
+  return {
+    current() {
+      if (!fixture) throw new Error('useBarFixture: only inside tests');
+      return fixture;
+    },
+  };
+}

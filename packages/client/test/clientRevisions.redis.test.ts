@@ -1,43 +1,27 @@
-import { redisTestContext, waitFor, type RedisTestContext } from '@tickline/testkit';
+import { waitFor, type RedisTestContext } from '@tickline/testkit';
 import { createClient, type BarEvent, type TicklineClient } from '../src';
 import {
-  BarProducer,
+  useBarFixture,
+  type BarProducer,
   barKey,
   barSeries,
-  cacheWrite,
   gather,
   INSTRUMENT,
   sinkDrained,
-  startSink,
   T0,
 } from './clientHarness';
-import { tempRoot } from '../../storage/test/tempRoot';
 
+const fixture = useBarFixture();
 let context: RedisTestContext;
-let cache: ReturnType<typeof tempRoot>;
-let client: TicklineClient;
 let producer: BarProducer;
-let sink: Awaited<ReturnType<typeof startSink>>;
+let client: TicklineClient;
 
-beforeEach(async () => {
-  context = redisTestContext('tlclient');
-  cache = tempRoot();
-  client = createClient({
-    prefix: context.prefix,
-    cacheDir: cache.root,
-    blockMs: 200,
-    redis: { name: context.prefix },
-  });
-  producer = new BarProducer(context.redis, barKey(context.prefix));
-  sink = await startSink(barKey(context.prefix), cacheWrite(cache.root), 0);
+beforeEach(() => {
+  ({ context, producer } = fixture.current());
+  const cacheDir = fixture.current().cache.root;
+  client = createClient({ prefix: context.prefix, cacheDir, blockMs: 200, redis: { name: context.prefix } });
 });
-afterEach(async () => {
-  await client.close();
-  await sink.stop();
-  await producer.close();
-  await context.cleanup();
-  cache.remove();
-});
+afterEach(() => client.close());
 
 /** Waits until a connection named `name` blocks in XREAD. */
 async function tailing(name: string): Promise<void> {
