@@ -158,6 +158,11 @@ export function ohlcv(builder: BarBuilder): Ohlcv {
   return { open, high, low, close, volume: roundVolume(volume), trades, vwap, notional };
 }
 
+/** ohlcv(builder).close without building the figures (asked once per final bar, for the next one). */
+export function closeOf(builder: BarBuilder): number {
+  return builder.lastTs > -Infinity ? builder.close : ohlcv(builder).close;
+}
+
 /** A core Bar from a builder's state (one with trades, or a flat-filled one). */
 export function barFromBuilder(builder: BarBuilder, label: BarLabel): Bar {
   const { venue, symbol, timeframe, start, end, final, revision, quality, source } = label;

@@ -25,14 +25,10 @@ export class RunningNorm {
   private readonly sorted: number[] = [];
   private readonly deviations: number[] = [];
   private cached: NormStats | undefined;
-  /** Gives the cached stats their own copy of the values before add() changes them (see compute()). */
-  private detach: (() => void) | undefined;
 
   constructor(readonly window = NORM_WINDOW) {}
 
   add(value: number): void {
-    this.detach?.();
-    this.detach = undefined;
     this.values.push(value);
     this.sorted.splice(this.rank(value), 0, value);
     if (this.values.length > this.window) this.sorted.splice(this.rank(this.values.shift()!) - 1, 1);
@@ -54,27 +50,12 @@ export class RunningNorm {
     return norm;
   }
 
-  /**
-   * The MAD is an enumerable getter computed on first read: most bars' scores never need it. Until
-   * then the stats read the live sorted values; add() hands them a copy first, so they keep describing
-   * the norm as it was when they were taken.
-   */
+  // Plain data, computed at once: an object with a lazy getter for the MAD was measured slower than the
+  // merge itself (about 50 steps), which is cheap.
   private compute(): NormStats {
-    let sorted: readonly number[] = this.sorted;
-    const samples = sorted.length;
+    const sorted = this.sorted;
     const median = medianOfSorted(sorted);
-    let mad: number | undefined;
-    const deviations = this.deviations;
-    this.detach = () => {
-      if (mad === undefined) sorted = [...sorted];
-    };
-    return {
-      samples,
-      median,
-      get mad() {
-        return (mad ??= madOf(sorted, median, deviations));
-      },
-    };
+    return { samples: sorted.length, median, mad: madOf(sorted, median, this.deviations) };
   }
 
   /** Index after every sorted value <= `value`. */

@@ -1,6 +1,6 @@
 import { type Bar } from '@tickline/core';
 import { builderState, copyBuilder, num, stored, type LaneState, type SlotState } from './aggregatorState';
-import { BarBuilder, barFromBuilder, ohlcv, type BarLabel } from './barBuilder';
+import { BarBuilder, barFromBuilder, closeOf, ohlcv, type BarLabel } from './barBuilder';
 import { specName, type BarGrid, type TimeBarSpec } from './barGrid';
 import { type AggregationEvent } from './events';
 import { scoreWith, type BarEvidence, type ExternalEvidence, type QualityRules } from './quality';
@@ -302,7 +302,7 @@ export class TimeLane {
   private previousClose(slot: BarSlot): number | undefined {
     const index = this.insertionIndex(this.closed, slot.start - 1) - 1;
     const previous = this.closed[index];
-    return previous === undefined || previous === slot ? undefined : ohlcv(previous).close;
+    return previous === undefined || previous === slot ? undefined : closeOf(previous);
   }
 
   private unscored(slot: BarSlot): Bar {

@@ -226,7 +226,7 @@ describe('quality in the aggregator', () => {
     expect(RunningNorm.from(n.state(), 5).stats()).toEqual(n.stats());
   });
 
-  it('RunningNorm: stats keep describing the norm as it was, even when the MAD is first read later', () => {
+  it('RunningNorm: stats keep describing the norm as it was when taken', () => {
     const n = new RunningNorm(5);
     for (const v of [1, 2, 3, 4, 5]) n.add(v);
     const before = n.stats();
