@@ -123,9 +123,11 @@ export function gather<T>(observable: Observable<T>): { values: T[]; errors: unk
 }
 
 /** A logger that keeps its lines, so a test can see that a fault was met and survived. */
-export function capturingLogger(): BusLogger & { lines: string[] } {
+export function capturingLogger(): BusLogger & { lines: string[]; details: unknown[] } {
   const lines: string[] = [];
-  return { lines, warn: (message) => lines.push(message), error: (message) => lines.push(message) };
+  const details: unknown[] = [];
+  const log = (message: string, detail?: unknown) => void (lines.push(message), details.push(detail));
+  return { lines, details, warn: log, error: log };
 }
 
 /** The identity and content a subscriber compares: start, revision, final and the prices. */
