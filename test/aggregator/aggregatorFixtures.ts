@@ -36,7 +36,8 @@ export function generateTrades(
     ts += 1 + Math.floor(random() * 2 * meanGapMs);
     price = Math.max(1, price * (1 + (random() - 0.5) * 0.002));
     trades.push({
-      ...instrument,
+      venue: instrument.venue,
+      symbol: instrument.symbol,
       ts,
       recvTs: ts + 5,
       price: Math.round(price * 100) / 100,
@@ -59,7 +60,7 @@ export function generateTrades(
   let recv = 0;
   return trades.map((t) => {
     recv = Math.max(recv, t.recvTs);
-    return { ...t, recvTs: recv };
+    return t.recvTs === recv ? t : { ...t, recvTs: recv };
   });
 }
 

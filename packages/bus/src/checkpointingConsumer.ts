@@ -1,8 +1,9 @@
 import { Checkpointer, type CommitResult, type OutputEntry } from './checkpoint';
-import { messageOf } from './consumerEntries';
+import { decodeEntry, messageOf, parseReadReply } from './consumerEntries';
 import { recordsAfter } from './consumerPositions';
 import { StreamConsumer, type StreamConsumerOptions } from './consumer';
 import { silentLogger, type BatchOutcome, type ConsumedEntry, type ConsumedRecord } from './consumerTypes';
+import { deliveryCounts } from './pendingClaims';
 import { type RecordPosition } from './streamId';
 
 export interface StateCodec<S> {
@@ -84,6 +85,8 @@ export class CheckpointingConsumer<S> {
   private turn: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
+  /** A batch grown from own pending entries failed: recover entry by entry until one succeeds. */
+  private growthFailed = false;
 
   constructor(private readonly options: CheckpointingConsumerOptions<S>) {
     const { redis, stream, group, checkpointKey } = options;
@@ -169,15 +172,56 @@ export class CheckpointingConsumer<S> {
     return this.loaded;
   }
 
-  private async handle(entries: readonly ConsumedEntry[]): Promise<BatchOutcome> {
+  private async handle(given: readonly ConsumedEntry[]): Promise<BatchOutcome> {
+    const entries = await this.withOwnPending(given);
     const base = await this.load();
     const records = recordsAfter(entries, base.position);
     const last = records[records.length - 1];
-    if (!last) return 'ack'; // all at or before the checkpoint: committed already
+    if (!last) return entries === given ? 'ack' : this.ackAll(entries); // committed already
     this.loaded = undefined; // until the commit succeeds, the in-memory state is not to be trusted
-    const result = await this.options.process(base.state, records);
-    const ack = entries.map((entry) => entry.id);
-    return (await this.commit(base, last.position, result, ack)) ? 'none' : 'retry';
+    try {
+      const result = await this.options.process(base.state, records);
+      const ack = entries.map((entry) => entry.id);
+      const committed = await this.commit(base, last.position, result, ack);
+      if (given[0]?.deliveries === 1) this.growthFailed = false; // recovery is over
+      return committed ? 'none' : 'retry';
+    } catch (error) {
+      if (entries !== given) this.growthFailed = true;
+      throw error;
+    }
+  }
+
+  private async ackAll(entries: readonly ConsumedEntry[]): Promise<BatchOutcome> {
+    await this.options.redis.xack(this.options.stream, this.options.group, ...entries.map((e) => e.id));
+    return 'none';
+  }
+
+  /**
+   * The consumer re-reads its own pending entries one at a time (after a claim or a restart), which would
+   * cost one commit each: up to a whole batch of a dead holder's. A redelivered single entry is therefore
+   * grown with the own pending entries after it (up to `count`; read with XRANGE, which counts no
+   * delivery), stopping before any that is undecodable or at `maxAttempts`; the commit acknowledges them
+   * all. After a grown batch failed, entries go one by one until the recovery is over, so a poison entry is
+   * still retried and dead-lettered alone.
+   */
+  private async withOwnPending(entries: readonly ConsumedEntry[]): Promise<readonly ConsumedEntry[]> {
+    const first = entries[0];
+    if (entries.length !== 1 || !first || first.deliveries < 2 || this.growthFailed) return entries;
+    const { redis, stream, group, consumer, count = 100, maxAttempts = 5 } = this.options;
+    const counts = await deliveryCounts(redis, stream, group, consumer, `(${first.id}`, '+', count - 1);
+    const ids = [...counts.keys()];
+    if (ids.length === 0) return entries;
+    const range = await redis.callBuffer('XRANGE', stream, ids[0]!, ids[ids.length - 1]!);
+    const byId = new Map(parseReadReply([[stream, range]]).map((raw) => [raw.id, raw]));
+    const grown = [first];
+    for (const id of ids) {
+      const raw = byId.get(id);
+      const deliveries = counts.get(id) ?? maxAttempts;
+      const decoded = raw?.fields && deliveries < maxAttempts ? decodeEntry(raw, deliveries) : undefined;
+      if (!decoded?.ok) break;
+      grown.push(decoded.entry);
+    }
+    return grown;
   }
 
   private async commit(

@@ -1,7 +1,6 @@
 import {
   CheckpointingConsumer,
   Checkpointer,
-  jsonStateCodec,
   streamKeys,
   type CheckpointingConsumerOptions,
   type ConsumedRecord,
@@ -9,7 +8,7 @@ import {
 } from '@tickline/bus';
 import { redisTestContext, waitFor, type RedisTestContext } from '@tickline/testkit';
 import { addSeqs, publishSeqs, type SeqState } from './streamFixtures';
-import { sharedConsumerOptions } from './checkpointingConsumerFixtures';
+import { committedState, sharedConsumerOptions } from './checkpointingConsumerFixtures';
 
 // Ticks: work without input between batches (the aggregator's wall-clock finalization), committed with the
 // state at the unchanged position and fenced by the commit count.
@@ -71,10 +70,7 @@ function makeConsumer(
 const checkpointer = () =>
   new Checkpointer({ redis: ctx.redis, key: keys.checkpoint('agg', instrument), stream, group: 'agg' });
 
-async function committedState(): Promise<MarkedState | undefined> {
-  const checkpoint = await checkpointer().load();
-  return checkpoint && jsonStateCodec<MarkedState>().decode(checkpoint.state);
-}
+const committed = () => committedState<MarkedState>(ctx.redis, keys, instrument);
 
 const marks = async (): Promise<string[]> =>
   (await ctx.redis.xrange(output, '-', '+')).map(([, fields]) => fields[1] ?? '');
@@ -82,11 +78,11 @@ const marks = async (): Promise<string[]> =>
 it('a tick on a quiet stream commits its output with its state at the unchanged position', async () => {
   const consumer = makeConsumer('A', { tick: { intervalMs: 50, run: mark } });
   await consumer.start();
-  await waitFor(async () => (await marks()).length > 0 && (await committedState())?.marked === N, {
+  await waitFor(async () => (await marks()).length > 0 && (await committed())?.marked === N, {
     what: 'a tick mark covering every seq',
   });
   const before = await checkpointer().load();
-  expect((await committedState())?.count).toBe(N);
+  expect((await committed())?.count).toBe(N);
   // The marks cover 1..N once each, in order, whatever the batches were when the ticks fell.
   const covered = (await marks()).flatMap((text) => {
     const [from, to] = text.split('..').map(Number) as [number, number];
@@ -121,7 +117,7 @@ it('ticks never run while a batch is in flight', async () => {
     },
   });
   await consumer.start();
-  await waitFor(async () => (await committedState())?.marked === N, { what: 'every seq marked' });
+  await waitFor(async () => (await committed())?.marked === N, { what: 'every seq marked' });
   expect(ticks).toBeGreaterThan(3);
   expect(overlaps).toBe(0);
 });
@@ -129,7 +125,7 @@ it('ticks never run while a batch is in flight', async () => {
 it('fences a tick of a stale instance at the same position: no output twice', async () => {
   const a = makeConsumer('A');
   await a.start();
-  await waitFor(async () => (await committedState())?.count === N, { what: 'A consumed every seq' });
+  await waitFor(async () => (await committed())?.count === N, { what: 'A consumed every seq' });
   await a.stop();
   // B loads the same checkpoint as A holds in memory; A marks first, then B's mark is refused and reloads.
   const b = makeConsumer('B');
