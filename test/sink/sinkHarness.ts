@@ -108,3 +108,37 @@ export function useSinkStores(label: string): SinkTestStores {
   });
   return stores;
 }
+
+/** A bar as one line of its fields in a fixed order (flag keys too: jsonb reorders them). */
+function barLine(bar: Bar): string {
+  const flags = bar.quality.flags.map((f) => [f.code, f.penalty, f.detail]);
+  return JSON.stringify([
+    bar.venue,
+    bar.symbol,
+    bar.timeframe,
+    bar.start,
+    bar.open,
+    bar.high,
+    bar.low,
+    bar.close,
+    bar.volume,
+    bar.trades,
+    bar.vwap,
+    bar.final,
+    bar.revision,
+    bar.source,
+    bar.quality.score,
+    flags,
+  ]);
+}
+
+/**
+ * Asserts `actual` equals `expected` bar for bar, fast enough for hundreds of thousands (jest's deep
+ * equality took about ten seconds per 200,000); the first differing bar is shown with toEqual.
+ */
+export function expectSameBars(actual: readonly Bar[], expected: readonly Bar[]): void {
+  expect(actual.length).toBe(expected.length);
+  const index = expected.findIndex((bar, i) => barLine(bar) !== barLine(actual[i]!));
+  if (index !== -1) expect(actual[index]).toEqual(expected[index]);
+  expect(index).toBe(-1);
+}

@@ -18,6 +18,12 @@ export interface SinkOptions {
    * sink on one host its own name.
    */
   readonly consumer?: string;
+  /**
+   * Entries one XREADGROUP takes per instrument, at most (and at most `bus.consumer.batchSize`). Default
+   * 50: with the publisher's entries of up to a few hundred bars this keeps a read near one batch, and
+   * bounds what a killed sink leaves pending (re-read one entry at a time on restart).
+   */
+  readonly readEntries?: number;
   /** A batch is written once it holds this many bars. Default 5000. */
   readonly maxBatchBars?: number;
   /** ...or once its first bar waited this long (ms). Default 50. */
@@ -37,6 +43,7 @@ export function resolveSinkOptions(options: SinkOptions, hasDatabaseUrl: boolean
     cache: options.cache ?? true,
     group: options.group ?? 'sink',
     consumer: options.consumer ?? `sink@${hostname()}`,
+    readEntries: options.readEntries ?? 50,
     maxBatchBars: options.maxBatchBars ?? 5000,
     lingerMs: options.lingerMs ?? 50,
     retryBackoff: options.retryBackoff ?? { initialMs: 100, maxMs: 2000 },

@@ -61,7 +61,7 @@ export function createSinkService(options: SinkOptions = {}): ServiceDefinition 
             group: settings.group,
             consumer: settings.consumer,
             deadLetterKey: keys.dlq('sink'),
-            count: config.bus.consumer.batchSize,
+            count: Math.min(config.bus.consumer.batchSize, settings.readEntries),
             blockMs: config.bus.consumer.blockMs,
             claimIdleMs: config.bus.consumer.claimIdleMs,
             maxAttempts: config.bus.consumer.maxAttempts,
