@@ -144,7 +144,13 @@ export class BinanceMockServer extends MockVenueServer<MockConnection> {
    * queueing more than `highWaterBytes`, so a loop calling it runs as fast as the clients read.
    */
   async publishBatch(stream: string, payloads: readonly string[], highWaterBytes = 4 << 20): Promise<number> {
-    const targets = this.openConnections.filter((c) => c.streams.includes(stream) && !isStalled(c));
+    const targets = this.openConnections.filter(
+      (c) =>
+        c.streams.includes(stream) &&
+        !isStalled(c) &&
+        c.socket.readyState === WebSocket.OPEN &&
+        c.tcp.writable,
+    );
     const frames = new Map<boolean, Buffer>();
     const encoded = (combined: boolean) => {
       let buffer = frames.get(combined);
@@ -282,8 +288,9 @@ export class BinanceMockServer extends MockVenueServer<MockConnection> {
   }
 }
 
-/** Resolves at the socket's next 'drain' or 'close', leaving no listener behind. */
+/** Resolves at the socket's next 'drain' or 'close' (at once if it can no longer write), leaving no listener behind. */
 function drained(socket: Duplex): Promise<void> {
+  if (socket.destroyed || !socket.writable) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       socket.off('drain', done).off('close', done);
