@@ -85,7 +85,7 @@ export class CheckpointingConsumer<S> {
   private turn: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
-  /** A batch grown from own pending entries failed: recover entry by entry until one succeeds. */
+  /** A batch grown from own pending entries failed: recover entry by entry until a first delivery succeeds. */
   private growthFailed = false;
 
   constructor(private readonly options: CheckpointingConsumerOptions<S>) {
@@ -124,7 +124,9 @@ export class CheckpointingConsumer<S> {
     return this.exclusive(async () => {
       const base = await this.load();
       if (!base.position) return false;
+      this.loaded = undefined; // a run that throws may have changed the state halfway: reload then
       const result = await run(base.state);
+      this.loaded = base;
       if (!result) return false;
       this.loaded = undefined;
       return this.commit(base, base.position, result, []);
@@ -137,7 +139,6 @@ export class CheckpointingConsumer<S> {
     try {
       await this.apply(run);
     } catch (error) {
-      this.loaded = undefined; // reload from the checkpoint before the next batch or tick
       (this.options.logger ?? silentLogger).warn('bus checkpoint: tick failed', {
         key: this.options.checkpointKey,
         error: messageOf(error),
