@@ -68,7 +68,13 @@ export function createAggregatorService(options: AggregatorOptions = {}): Servic
           if (worker && settings.replay && stopping) flushed += await worker.flush();
         },
       });
-      await keeper.start();
+      try {
+        await keeper.start();
+      } catch (error) {
+        await keeper.stop().catch(() => undefined);
+        redis.disconnect();
+        throw error;
+      }
       logger.info(
         {
           instruments: keeper.instruments.map(instrumentId),
