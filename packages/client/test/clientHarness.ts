@@ -70,8 +70,9 @@ export async function startSink(
   key: string,
   write: StoreWrite,
   delayMs = 10,
+  url?: string,
 ): Promise<{ consumer: StreamConsumer; stop(): Promise<void> }> {
-  const redis = testRedisClient();
+  const redis = testRedisClient(url);
   const consumer = new StreamConsumer({
     redis,
     streams: [key],
@@ -171,4 +172,13 @@ export function useBarFixture(): { current(): BarFixture } {
       return fixture;
     },
   };
+}
+
+/** Waits until a connection named `name` blocks in XREAD: a subscription has noted where the stream ended. */
+export async function tailing(redis: Redis, name: string): Promise<void> {
+  const blocked = async () =>
+    String(await redis.client('LIST'))
+      .split('\n')
+      .some((line) => line.includes(`name=${name} `) && line.includes('cmd=xread'));
+  await waitFor(blocked, { what: `connection ${name} in XREAD` });
 }

@@ -9,6 +9,7 @@ import {
   INSTRUMENT,
   sinkDrained,
   T0,
+  tailing,
 } from './clientHarness';
 
 const fixture = useBarFixture();
@@ -22,15 +23,6 @@ beforeEach(() => {
   client = createClient({ prefix: context.prefix, cacheDir, blockMs: 200, redis: { name: context.prefix } });
 });
 afterEach(() => client.close());
-
-/** Waits until a connection named `name` blocks in XREAD. */
-async function tailing(name: string): Promise<void> {
-  const blocked = async () =>
-    String(await context.redis.client('LIST'))
-      .split('\n')
-      .some((line) => line.includes(`name=${name} `) && line.includes('cmd=xread'));
-  await waitFor(blocked, { what: `connection ${name} in XREAD` });
-}
 
 const view = (e: BarEvent) => `${e.origin} ${e.kind} ${(e.bar.start - T0) / 60_000} r${e.bar.revision}`;
 
@@ -81,7 +73,7 @@ describe('bars() revisions and partial updates', () => {
     const bars = barSeries(6);
     await producer.publish(bars.slice(0, 3));
     const live = gather(client.bars(INSTRUMENT, '1m'));
-    await tailing(context.prefix); // so the subscription has noted the stream's end
+    await tailing(context.redis, context.prefix); // so the subscription has noted the stream's end
     await producer.publish(bars.slice(3));
     await waitFor(() => live.values.length === 3);
     expect(live.stop().map(view)).toEqual(['live bar 3 r0', 'live bar 4 r0', 'live bar 5 r0']);

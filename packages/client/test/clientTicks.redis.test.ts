@@ -2,7 +2,7 @@ import { StreamPublisher, streamKeys } from '@tickline/bus';
 import type { Trade } from '@tickline/core';
 import { redisTestContext, waitFor, type RedisTestContext } from '@tickline/testkit';
 import { createClient, type TicklineClient } from '../src';
-import { capturingLogger, gather } from './clientHarness';
+import { capturingLogger, gather, tailing } from './clientHarness';
 
 let context: RedisTestContext;
 let publisher: StreamPublisher;
@@ -39,20 +39,11 @@ async function publish(records: readonly unknown[]): Promise<void> {
   await publisher.flush();
 }
 
-/** Waits until the subscription's connection blocks in XREAD: it has noted where the stream ended. */
-async function tailing(): Promise<void> {
-  const blocked = async () =>
-    String(await context.redis.client('LIST'))
-      .split('\n')
-      .some((line) => line.includes(`name=${context.prefix} `) && line.includes('cmd=xread'));
-  await waitFor(blocked, { what: 'the tick subscription in XREAD' });
-}
-
 describe('ticks()', () => {
   it('delivers the trades published after the subscription, in order, and skips invalid records', async () => {
     await publish([0, 1, 2].map(trade));
     const received = gather(client.ticks('binance:BTCUSDT'));
-    await tailing();
+    await tailing(context.redis, context.prefix);
     await publish([...[3, 4, 5].map(trade), { id: 'not a trade' }, ...[6, 7, 8, 9].map(trade)]);
     await waitFor(() => received.values.length === 7);
     await new Promise((resolve) => setTimeout(resolve, 300));
