@@ -123,6 +123,14 @@ describe('BinanceMockServer over a socket', () => {
     c.ws.close();
   });
 
+  it('refuses a ping period at or above the pong deadline (it would cut every long-lived client)', async () => {
+    await expect(BinanceMockServer.start({ pingIntervalMs: 60_000 })).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS',
+      message: expect.stringMatching(/pongTimeoutMs \(60000\) must exceed pingIntervalMs \(60000\)/),
+    });
+    mock = await BinanceMockServer.start({ pingIntervalMs: 60_000, pongTimeoutMs: 180_000 });
+  });
+
   it('answers unknown paths with HTTP 404 and refused upgrades with 503', async () => {
     mock = await BinanceMockServer.start();
     await expect(rawClient(`${mock.url}/api/v3/klines`)).rejects.toThrow(/404/);

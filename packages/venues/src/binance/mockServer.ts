@@ -7,7 +7,7 @@ import { endUpgrade, listenHttp } from '../mock/mockHttp';
 import type { ReplayOptions } from '../mock/mockReplay';
 import { MockVenueServer } from '../mock/mockVenueServer';
 import { encodeTextFrames } from '../mock/wsFrames';
-import type { VenueError } from '../venueError';
+import { VenueError } from '../venueError';
 import { readBinanceRecording } from './binanceRecording';
 import { handleControl } from './mockControl';
 import { defaultFaults, isSkipped, malformedDraw, seededRandom, type MockFaults } from './mockFaults';
@@ -97,6 +97,14 @@ export class BinanceMockServer extends MockVenueServer<MockConnection> {
       seed: 1,
       ...options,
     };
+    // The deadline is checked at each ping: a period at or above it would cut every client that
+    // stays a full period, pongs or not.
+    if (!(resolved.pongTimeoutMs > resolved.pingIntervalMs)) {
+      throw new VenueError(
+        'INVALID_OPTIONS',
+        `Binance mock: pongTimeoutMs (${resolved.pongTimeoutMs}) must exceed pingIntervalMs (${resolved.pingIntervalMs})`,
+      );
+    }
     const http = await listenHttp(resolved.host, resolved.port);
     return new BinanceMockServer(http, resolved, options.faults ?? {});
   }
