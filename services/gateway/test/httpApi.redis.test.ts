@@ -266,6 +266,18 @@ describe('other routes', () => {
     ]);
   });
 
+  it('serves the dashboard page and its chart library without a token, and no other file', async () => {
+    const page = await fetch(`${gw.url}/`);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+    expect(await page.text()).toMatch(/<script src="\/vendor\/lightweight-charts.js"/);
+    const library = await fetch(`${gw.url}/vendor/lightweight-charts.js`);
+    expect(library.status).toBe(200);
+    expect(await library.text()).toMatch(/LightweightCharts/);
+    expect((await fetch(`${gw.url}/../package.json`)).status).toBe(404);
+    expect((await fetch(`${gw.url}/vendor/..%2F..%2Fpackage.json`)).status).toBe(404);
+  });
+
   it('serves /healthz and /metrics without a token', async () => {
     expect((await call(`${gw.url}/healthz`)).body).toEqual({ status: 'ok', redis: 'ok' });
     const metrics = await call(`${gw.url}/metrics`);

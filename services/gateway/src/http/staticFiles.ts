@@ -3,8 +3,8 @@ import * as path from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { GatewayError } from '../gatewayError';
 
-// public/ sits beside src/ and dist/, so the same path works from sources and from the build.
-const PUBLIC_DIR = path.join(__dirname, '..', 'public');
+// public/ sits beside src/ and dist/ (this file is in src/http or dist/http): one path for sources and build.
+const PUBLIC_DIR = path.join(__dirname, '..', '..', 'public');
 
 /** lightweight-charts' standalone build, from node_modules (no CDN: the dashboard works offline). */
 export function chartLibraryPath(): string {
@@ -44,9 +44,9 @@ export async function serveStatic(pathname: string, res: ServerResponse, head: b
     'content-length': body.length,
     'cache-control': 'no-cache',
     'x-content-type-options': 'nosniff',
-    // The page loads only its own scripts and talks only to its own origin.
+    // The page runs only its own scripts and talks only to its own origin; lightweight-charts sets inline styles.
     'content-security-policy':
-      "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:",
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; img-src 'self' data:",
   });
   res.end(head ? undefined : body);
 }
