@@ -1,5 +1,6 @@
 import {
   CheckpointingConsumer,
+  removeIdleConsumers,
   streamKeys,
   type CheckpointingConsumerOptions,
   type ConsumedRecord,
@@ -98,12 +99,19 @@ it("takes over a dead consumer's whole batch in one commit", async () => {
   expectExactlyOnce((await committed())!, N);
   expect(b.commits).toBe(1); // not one per entry
   expect(await pending()).toBe(0);
+  // A holds nothing now: it is removed, B (kept) and entries are not.
+  const stream = keys.ticks(instrument);
+  expect(await removeIdleConsumers(ctx.redis, stream, 'agg', 'B', 0)).toEqual(['A']);
+  const consumers = (await ctx.redis.xinfo('CONSUMERS', stream, 'agg')) as unknown[][];
+  expect(consumers.map((c) => c[1])).toEqual(['B']);
 });
 
 it('falls back to one entry at a time when the grown batch fails: only the poison entry is dead-lettered', async () => {
   const poison = 23; // in the fifth entry
   await publishSeqs(ctx.redis, keys.ticks(instrument), 1, N, PER_ENTRY, new Set([poison]));
   await dieHoldingEverything();
+  // While A holds entries, it is not removed (that would drop them from the pending list).
+  expect(await removeIdleConsumers(ctx.redis, keys.ticks(instrument), 'agg', 'B', 0)).toEqual([]);
   const b = makeConsumer('B');
   await b.start();
   await waitFor(async () => (await pending()) === 0 && (await committed())?.count === N - PER_ENTRY, {
