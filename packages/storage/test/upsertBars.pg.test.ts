@@ -154,3 +154,18 @@ test('a batch the database rejects leaves nothing staged for the next batch on t
   await upsertBars(db, [bar({ start: T0 + 60_000 })]);
   expect(await queryBars(db, ALL)).toEqual([bar({ start: T0 + 60_000 })]);
 });
+
+test('a key repeated after another series in the same batch is still merged (the later write wins)', async () => {
+  const db = schema.current().db;
+  const eth = { symbol: 'ETHUSDT' };
+  const batch = [
+    bar({ close: 1 }),
+    bar({ start: T0 + 60_000, close: 2 }),
+    bar({ ...eth, close: 3 }),
+    bar({ close: 4 }),
+    bar({ ...eth, timeframe: '5m', close: 5 }),
+  ];
+  expect(await upsertBars(db, batch)).toBe(4);
+  expect((await queryBars(db, ALL)).map((b) => b.close)).toEqual([4, 2]);
+  expect((await queryBars(db, { ...ALL, ...eth })).map((b) => b.close)).toEqual([3]);
+});

@@ -48,14 +48,24 @@ export class SinkStoppingError extends Error {
  * the poison ones). A store that committed is not written again on a retry of another.
  */
 export class StoreWriter {
-  /** The last retryable failure, while it has not been followed by a success; shown by readiness. */
-  problem: string | undefined;
+  /** Each store's last retryable failure, while not followed by a success of that store; shown by readiness. */
+  get problem(): string | undefined {
+    return this.problems.size === 0 ? undefined : [...this.problems.values()].join('; ');
+  }
+
+  private readonly problems = new Map<string, string>();
 
   constructor(private readonly options: StoreWriterOptions) {}
 
+  /**
+   * Writes to every store at once (the database's round trips overlap the cache's file work); resolves
+   * once all committed, rejects with the first failure once every store has finished or given up.
+   */
   async write(bars: readonly Bar[]): Promise<void> {
     const stopTimer = this.options.metrics.batchSeconds.startTimer();
-    for (const store of this.options.stores) await this.writeTo(store, bars);
+    const results = await Promise.allSettled(this.options.stores.map((store) => this.writeTo(store, bars)));
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
     stopTimer();
   }
 
@@ -64,13 +74,13 @@ export class StoreWriter {
       try {
         const rows = await store.write(bars);
         this.options.metrics.rows.inc({ store: store.name }, rows);
-        this.problem = undefined;
+        this.problems.delete(store.name);
         return;
       } catch (error) {
         this.options.metrics.failures.inc({ store: store.name });
         if (!isRetryable(error)) throw error;
         const message = error instanceof Error ? error.message : String(error);
-        this.problem = `${store.name}: ${message}`;
+        this.problems.set(store.name, `${store.name}: ${message}`);
         const delayMs = backoffDelay(attempt, this.options.backoff ?? { initialMs: 100, maxMs: 2000 });
         this.options.log('sink: store unavailable, holding the batch and retrying', {
           store: store.name,

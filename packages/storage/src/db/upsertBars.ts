@@ -69,7 +69,7 @@ export async function upsertBars(
 ): Promise<number> {
   if (bars.length === 0) return 0;
   if (options.validate ?? true) validateBars(bars);
-  const merged = [...mergeByPrecedence([], bars).values()];
+  const merged = ascendingPerSeries(bars) ? bars : [...mergeByPrecedence([], bars).values()];
   const tiers = BAR_TIERS.filter((tier) => merged.some((bar) => tier.timeframes.includes(bar.timeframe)));
   const upsert = [...tiers.map((tier) => upsertSql(tier, tiers.length === 1)), `TRUNCATE ${STAGING}`].join(
     ';\n',
@@ -96,6 +96,32 @@ export async function upsertBars(
 /** Streams `text` (COPY text format) through a COPY ... FROM STDIN statement on `client`. */
 export async function copyInto(client: ClientBase, statement: string, text: string): Promise<void> {
   await pipeline(Readable.from([Buffer.from(text)]), client.query(copyFrom(statement)));
+}
+
+/**
+ * Whether every series (venue, symbol, timeframe) of the batch has strictly ascending starts, so no key
+ * repeats and the precedence merge can be skipped: it built a key string per bar, the sink's largest
+ * cost after PostgreSQL itself. A series key is built only where the series changes from bar to bar.
+ */
+function ascendingPerSeries(bars: readonly Bar[]): boolean {
+  const last = new Map<string, number>();
+  let previous: Bar | undefined;
+  let series = '';
+  for (const bar of bars) {
+    if (
+      previous === undefined ||
+      bar.venue !== previous.venue ||
+      bar.symbol !== previous.symbol ||
+      bar.timeframe !== previous.timeframe
+    ) {
+      if (previous !== undefined) last.set(series, previous.start);
+      series = `${bar.venue}\u0000${bar.symbol}\u0000${bar.timeframe}`;
+      const before = last.get(series);
+      if (before !== undefined && bar.start <= before) return false;
+    } else if (bar.start <= previous.start) return false;
+    previous = bar;
+  }
+  return true;
 }
 
 function validateBars(bars: readonly Bar[]): void {
