@@ -4,7 +4,8 @@ import { queryBars, readCachedBars, type Database } from '@tickline/storage';
 import { ClientError } from './clientError';
 
 /** Where `bars()` reads history: the database, the file cache, or only what the bar stream still holds. */
-export type HistorySourceName = 'database' | 'cache' | 'stream';
+export const HISTORY_SOURCES = ['database', 'cache', 'stream'] as const;
+export type HistorySourceName = (typeof HISTORY_SOURCES)[number];
 
 export interface HistoryQuery {
   readonly instrument: InstrumentRef;

@@ -15,7 +15,13 @@ import {
   type ClientOptions,
   type ResolvedClientOptions,
 } from './clientOptions';
-import { cacheHistory, databaseHistory, type HistorySource, type HistorySourceName } from './historySource';
+import {
+  cacheHistory,
+  databaseHistory,
+  HISTORY_SOURCES,
+  type HistorySource,
+  type HistorySourceName,
+} from './historySource';
 import type { TailOptions } from './streamTail';
 import { fromArg, instrumentArg, timeframeArg } from './subscriptionArgs';
 
@@ -123,6 +129,12 @@ export class TicklineClient {
 
   private historySource(name: HistorySourceName | undefined): HistorySource | 'stream' {
     const { cacheDir } = this.options;
+    if (name !== undefined && !HISTORY_SOURCES.includes(name)) {
+      throw new ClientError(
+        'INVALID_ARGUMENT',
+        `source must be one of ${HISTORY_SOURCES.join(', ')}, got ${JSON.stringify(name)}`,
+      );
+    }
     if (name === 'stream') return 'stream';
     if (name === 'database' || (name === undefined && this.db)) {
       if (!this.db)

@@ -42,6 +42,9 @@ describe('client arguments and errors', () => {
     expect(codeOf(() => client.bars('binance:BTCUSDT', '1m', { source: 'cache' }))).toMatch(
       /^NO_HISTORY_SOURCE: .*no cacheDir/,
     );
+    expect(codeOf(() => client.bars('binance:BTCUSDT', '1m', { source: 'db' as 'cache' }))).toBe(
+      'INVALID_ARGUMENT: source must be one of database, cache, stream, got "db"',
+    );
     expect(codeOf(() => client.ticks({ venue: 'nasdaq' as 'binance', symbol: 'AAPL' }))).toMatch(
       /^INVALID_ARGUMENT: invalid instrument/,
     );
