@@ -2,6 +2,7 @@ import type { ServiceDefinition } from '@tickline/runtime';
 // The CLI is the composition root (`tickline run all` builds every service in one process): the one
 // package allowed to import services, and only here (eslint.config.js exempts this file).
 import { createAggregatorService } from '@tickline/aggregator-service';
+import { createBackfillService } from '@tickline/backfill-service';
 import { createGatewayService } from '@tickline/gateway-service';
 import { createIngestorService, ingestorService } from '@tickline/ingestor-service';
 import { createMonitorService } from '@tickline/monitor-service';
@@ -38,6 +39,11 @@ export const serviceRegistry: ServiceRegistry = {
   gateway: {
     summary: 'HTTP API, /v1/stream WebSocket subscriptions and the live dashboard (config gateway.*)',
     create: () => createGatewayService(),
+  },
+  backfill: {
+    summary:
+      'BullMQ backfill workers (provider failover, shared rate limits) and tl:gaps repair (config backfill.*)',
+    create: () => createBackfillService(),
   },
 };
 
