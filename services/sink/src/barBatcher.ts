@@ -9,6 +9,12 @@ export interface BarBatcherOptions {
   readonly lingerMs: number;
   /** ...or once this many callers wait on it (every consumer contributed: nobody else can add). */
   readonly participants: number;
+  /**
+   * Batches written at the same time. Default 1. Safe above 1 for the sink: a caller (one consumer, one
+   * instrument) waits for its part to commit before it adds again, so batches in flight together hold
+   * different instruments, hence different keys and files.
+   */
+  readonly maxInFlight?: number;
 }
 
 interface Part {
@@ -20,13 +26,15 @@ interface Part {
 /**
  * Gathers the bars of several consumers (one per instrument) into batches by size and time, so one
  * database round trip carries many instruments. `add` resolves when the caller's bars committed and
- * rejects when their batch failed; one batch is written at a time, the next gathering meanwhile.
+ * rejects when their batch failed; up to `maxInFlight` batches are written at a time, the next gathering
+ * meanwhile (so decoding the next entries overlaps the database's work on the last ones).
  */
 export class BarBatcher {
   private parts: Part[] = [];
   private size = 0;
   private timer: NodeJS.Timeout | undefined;
-  private chain: Promise<void> = Promise.resolve();
+  private readonly queue: (readonly Part[])[] = [];
+  private inFlight = 0;
 
   constructor(private readonly options: BarBatcherOptions) {}
 
@@ -46,7 +54,19 @@ export class BarBatcher {
     this.parts = [];
     this.size = 0;
     if (parts.length === 0) return;
-    this.chain = this.chain.then(() => this.writeParts(parts));
+    this.queue.push(parts);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.inFlight < (this.options.maxInFlight ?? 1) && this.queue.length > 0) {
+      const parts = this.queue.shift()!;
+      this.inFlight++;
+      void this.writeParts(parts).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
   }
 
   private async writeParts(parts: readonly Part[]): Promise<void> {

@@ -28,6 +28,8 @@ export interface SinkOptions {
   readonly maxBatchBars?: number;
   /** ...or once its first bar waited this long (ms). Default 50. */
   readonly lingerMs?: number;
+  /** Batches written at the same time (each holds other instruments). Default 2. */
+  readonly batchesInFlight?: number;
   /** Backoff of retries while a store is unavailable. Default 100 ms doubling to 2 s, with jitter. */
   readonly retryBackoff?: BackoffOptions;
   /** Database schema (search_path) to work in; tests use their own. Default the server's. */
@@ -46,6 +48,7 @@ export function resolveSinkOptions(options: SinkOptions, hasDatabaseUrl: boolean
     readEntries: options.readEntries ?? 50,
     maxBatchBars: options.maxBatchBars ?? 5000,
     lingerMs: options.lingerMs ?? 50,
+    batchesInFlight: options.batchesInFlight ?? 2,
     retryBackoff: options.retryBackoff ?? { initialMs: 100, maxMs: 2000 },
     schema: options.schema,
   };

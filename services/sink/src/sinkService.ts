@@ -46,6 +46,7 @@ export function createSinkService(options: SinkOptions = {}): ServiceDefinition 
         maxBars: settings.maxBatchBars,
         lingerMs: settings.lingerMs,
         participants: instruments.length,
+        maxInFlight: settings.batchesInFlight,
       });
       const deadLetters = new DeadLetterQueue(redis, keys.dlq('sink'));
       const consumerLog = {

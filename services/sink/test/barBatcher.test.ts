@@ -45,6 +45,39 @@ describe('BarBatcher', () => {
     fail = false;
     await expect(batcher.add([bar(3)])).resolves.toBeUndefined();
   });
+
+  it('writes up to maxInFlight batches at once, the rest in order as writes finish', async () => {
+    const running: number[] = [];
+    let most = 0;
+    const release: (() => void)[] = [];
+    const batcher = new BarBatcher({
+      write: (bars) =>
+        new Promise<void>((resolve) => {
+          running.push(bars[0]!.start);
+          most = Math.max(most, running.length);
+          release.push(() => {
+            running.splice(running.indexOf(bars[0]!.start), 1);
+            resolve();
+          });
+        }),
+      maxBars: 1,
+      lingerMs: 10_000,
+      participants: 10,
+      maxInFlight: 2,
+    });
+    const adds = [1, 2, 3, 4].map((start) => batcher.add([bar(start)]));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(running).toEqual([1, 2]);
+    release.shift()!();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(running).toEqual([2, 3]);
+    while (release.length > 0) {
+      release.shift()!();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(adds);
+    expect(most).toBe(2);
+  });
 });
 
 describe('isRetryable', () => {
