@@ -1,11 +1,11 @@
 import { decodeAny, msgpackCodec, streamKeys } from '@tickline/bus';
-import { runCli, type CliDeps } from '@tickline/cli';
 import { writeCachedBars } from '@tickline/storage';
 import { redisTestContext } from '@tickline/testkit';
 import { series } from '../../../packages/storage/test/bars';
 import {
   bearer,
   call,
+  cliBarsJson,
   type ApiBody,
   OPERATOR_TOKEN,
   READ_TOKEN,
@@ -27,19 +27,6 @@ afterAll(async () => {
   await ctx.cleanup();
 });
 
-async function cliBars(args: string[]): Promise<unknown> {
-  let stdout = '';
-  const deps: CliDeps = {
-    env: { TICKLINE_CACHE_DIR: gw.cacheDir },
-    registry: {},
-    stdout: (text) => (stdout += text),
-    stderr: () => undefined,
-    runServices: () => Promise.resolve(),
-  };
-  expect(await runCli(['bars', ...args, '--format', 'json'], deps)).toBe(0);
-  return JSON.parse(stdout);
-}
-
 describe('GET /v1/bars', () => {
   const range = {
     venue: 'binance',
@@ -54,20 +41,7 @@ describe('GET /v1/bars', () => {
   it('answers the bars `tickline bars --format json` prints for the same range', async () => {
     const reply = await call(query({ ...range, source: 'cache' }), { headers: bearer(READ_TOKEN) });
     expect(reply.status).toBe(200);
-    const expected = await cliBars([
-      '--venue',
-      'binance',
-      '--symbol',
-      'BTCUSDT',
-      '--timeframe',
-      '1m',
-      '--from',
-      range.from,
-      '--to',
-      range.to,
-      '--source',
-      'cache',
-    ]);
+    const expected = await cliBarsJson({ TICKLINE_CACHE_DIR: gw.cacheDir }, { ...range, source: 'cache' });
     expect(reply.body.bars).toEqual(expected);
     expect(reply.body.bars).toHaveLength(150);
     expect(reply.body.bars.some((b) => b.quality.flags.length > 0)).toBe(true);
