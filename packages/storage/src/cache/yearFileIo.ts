@@ -5,6 +5,7 @@ import { VENUES, type Bar, type Venue } from '@tickline/core';
 import { StorageError } from '../storageError';
 import { rowsAscending } from './ascendingRows';
 import {
+  CACHE_COLUMNS,
   normalizeHeader,
   parseCsvRows,
   parseTimestamp,
@@ -12,6 +13,7 @@ import {
   RowError,
   type RowContext,
 } from './csvCodec';
+import { ticklineRows } from './ticklineRows';
 import { readJson, type YearMetadata } from './cacheMetadata';
 import { yearMetadataFile } from './cachePaths';
 
@@ -58,17 +60,22 @@ export function* barSlices(file: string, text: string, context: RowContext, from
   const first: string[][] = [];
   let pos = Math.max(parseCsvRows(text, 0, 1, first), from);
   const header = normalizeHeader(first[0]);
+  const ours = header.join(',') === CACHE_COLUMNS.join(',');
   let done = 0;
   do {
-    const rows: string[][] = [];
-    let bars: Bar[];
+    let bars: Bar[] = [];
     try {
-      pos = parseCsvRows(text, pos, SLICE_ROWS, rows);
-      bars = rowsToBars({ header, rows }, context, done); // also checks the header of an empty file
+      if (ours) {
+        pos = ticklineRows(text, pos, SLICE_ROWS, context, done, bars);
+      } else {
+        const rows: string[][] = [];
+        pos = parseCsvRows(text, pos, SLICE_ROWS, rows);
+        bars = rowsToBars({ header, rows }, context, done); // also checks the header of an empty file
+      }
     } catch (error) {
       throw corrupt(error);
     }
-    done += rows.length;
+    done += bars.length;
     if (bars.length > 0) yield bars;
   } while (pos < text.length);
 }
