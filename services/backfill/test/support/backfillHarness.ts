@@ -11,21 +11,29 @@ export const DAY = 86_400_000;
 /** A whole-day start well in the past (the mocks serve nothing after now). */
 export const T0 = Date.UTC(2026, 0, 1);
 
+/** Tickline's environment for a test: metrics on a free port, quiet logs, plus `env`. */
+export function testEnv(env: Record<string, string>): Record<string, string> {
+  return { TICKLINE_METRICS_PORT: '0', TICKLINE_LOG_LEVEL: 'warn', ...env };
+}
+
+/** A config file (JSON) in a temp dir of its own, for a child process's TICKLINE_CONFIG. */
+export function configFile(content: Record<string, unknown>): { path: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'tickline-backfill-'));
+  const path = join(dir, 'tickline.json');
+  writeFileSync(path, JSON.stringify(content));
+  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 /**
- * The parsed config of a test: defaults, the given environment, and a config file written to a temp
- * dir with `file` (backfill settings have no environment variables). `remove()` deletes the dir.
+ * The parsed config of a test: defaults, the given environment, and `file` as a config file (backfill
+ * settings have no environment variables).
  */
 export function testConfig(env: Record<string, string>, file: Record<string, unknown> = {}): TicklineConfig {
-  const dir = mkdtempSync(join(tmpdir(), 'tickline-backfill-'));
+  const written = configFile(file);
   try {
-    const path = join(dir, 'tickline.json');
-    writeFileSync(path, JSON.stringify(file));
-    return loadConfig({
-      file: path,
-      env: { TICKLINE_METRICS_PORT: '0', TICKLINE_LOG_LEVEL: 'warn', ...env },
-    });
+    return loadConfig({ file: written.path, env: testEnv(env) });
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    written.remove();
   }
 }
 
