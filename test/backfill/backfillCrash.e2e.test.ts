@@ -23,7 +23,7 @@ const DAYS = 10;
 const WORKER = join(__dirname, 'support', 'backfillWorker.ts');
 let mock: BinanceRestMock;
 let sink: App;
-let children: TsChild[] = [];
+const children: TsChild[] = [];
 let file: ReturnType<typeof configFile>;
 
 const backfillSettings = {
