@@ -112,7 +112,7 @@ function fastRow(
   }
   const field = (i: number) => (i === 0 ? start : commas[i - 1]! + 1);
   const number = (i: number) => decimalAt(text, field(i), commas[i]!);
-  const begin = parseTimestamp(text.slice(start, commas[0]!));
+  const begin = parseTimestamp(text.slice(start, commas[0]));
   const open = number(1);
   const high = number(2);
   const low = number(3);
