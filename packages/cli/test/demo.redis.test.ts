@@ -53,6 +53,12 @@ test('tickline demo replays both sessions through ingestor, aggregator and sink 
   expect(stdout).toContain('dashboard:       not yet: it comes with the gateway service');
   expect(stdout).toContain(`demo: watch it with  TICKLINE_PREFIX=${ctx.prefix} npx tickline status`);
 
+  const latency = /latency: +tick XADD to final bar p50 (\d+) ms, p99 (\d+) ms over (\d+) bars/.exec(stdout);
+  expect(latency).not.toBeNull();
+  expect(Number(latency![1])).toBeLessThanOrEqual(Number(latency![2]));
+  // Every 1m bar but the last of each instrument is closed by a later trade; so are some coarser ones.
+  expect(Number(latency![3])).toBeGreaterThanOrEqual(perTimeframe.get('1m')! - 2);
+
   let cached = 0;
   for (const symbol of ['BTCUSDT', 'ETHUSDT']) {
     const bars = await readCachedBars(cacheDir, {

@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export interface AggregatorMetrics {
   trades(instrument: string, count: number): void;
@@ -7,7 +7,14 @@ export interface AggregatorMetrics {
   /** Instruments whose lease this instance holds now. */
   held(count: number): void;
   refused(): void;
+  /** Seconds from the XADD of the tick that closed a bar to the bar's publication (see below). */
+  tickToBar(seconds: number): void;
 }
+
+/** Fine around the allowed lateness: live bars close about that long after their last trade. */
+export const TICK_TO_BAR_BUCKETS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 2.05, 2.1, 2.25, 2.5, 5, 10,
+];
 
 export function aggregatorMetrics(registry: Registry): AggregatorMetrics {
   const trades = new Counter({
@@ -38,7 +45,17 @@ export function aggregatorMetrics(registry: Registry): AggregatorMetrics {
     help: 'Commits refused because another instance committed meanwhile (a handover or a stale holder).',
     registers: [registry],
   });
+  // From the tick whose event time moved the watermark past the bar's end (its entry id: the ingestor's
+  // XADD time) to the moment the aggregator hands the bar to its commit: the pipeline's own delay,
+  // without the allowed lateness an event-time bar waits by design.
+  const tickToBar = new Histogram({
+    name: 'tickline_aggregator_tick_to_bar_seconds',
+    help: 'From the XADD of the tick that closed a bar (made it final) to the bar being committed.',
+    buckets: TICK_TO_BAR_BUCKETS,
+    registers: [registry],
+  });
   return {
+    tickToBar: (seconds) => tickToBar.observe(seconds),
     held: (count) => held.set(count),
     refused: () => refused.inc(),
     trades: (instrument, count) => trades.inc({ instrument }, count),

@@ -8,6 +8,7 @@ import {
   CheckpointingConsumer,
   messageOf,
   msgpackCodec,
+  parseStreamId,
   removeIdleConsumers,
   type ConsumedRecord,
   type ConsumerLogger,
@@ -134,7 +135,7 @@ export class InstrumentWorker {
   ): Promise<ProcessResult<TimeBarAggregator>> {
     const now = Date.now();
     this.lastBatchAt = now;
-    const events = aggregator.pushAll(records.map((r) => r.record as Trade));
+    const events = this.pushByEntry(aggregator, records, now);
     this.partialsDirty = true;
     if (this.partialsDue(now)) this.addPartials(aggregator, events, now);
     const outputs = batchOutputs(events, this.deps.keys, this.instrument, {
@@ -158,6 +159,38 @@ export class InstrumentWorker {
     this.deps.metrics.trades(this.id, records.length);
     for (const bar of outputs.bars) this.deps.metrics.bar(bar.timeframe, bar.kind);
     return { state: aggregator, outputs: outputs.entries };
+  }
+
+  /**
+   * Pushes the batch entry by entry, so that each bar made final is timed from the entry whose trades
+   * closed it (the entry id is the ingestor's XADD time).
+   */
+  private pushByEntry(
+    aggregator: TimeBarAggregator,
+    records: readonly ConsumedRecord[],
+    now: number,
+  ): AggregationEvent[] {
+    const events: AggregationEvent[] = [];
+    let start = 0;
+    while (start < records.length) {
+      const entryId = records[start]!.position.entryId;
+      let end = start + 1;
+      while (end < records.length && records[end]!.position.entryId === entryId) end++;
+      const before = events.length;
+      aggregator.pushAll(
+        records.slice(start, end).map((r) => r.record as Trade),
+        events,
+      );
+      const entryMs = parseStreamId(entryId).ms;
+      for (let i = before; i < events.length; i++) {
+        const event = events[i]!;
+        if (event.kind === 'final' && event.bar.revision === 0) {
+          this.deps.metrics.tickToBar(Math.max(0, now - entryMs) / 1000);
+        }
+      }
+      start = end;
+    }
+    return events;
   }
 
   /** Between batches: wall-clock finalization of a quiet instrument, and partial bars that are due. */

@@ -63,11 +63,18 @@ test('final bars in the bar stream equal the offline aggregator over the same tr
     },
     { timeoutMs: 20_000, what: 'the aggregator to consume every tick' },
   );
+  // One latency sample per bar a trade made final (not the bars flushed at the end of the replay).
+  const latency = (await app.metrics.getSingleMetric('tickline_aggregator_tick_to_bar_seconds')?.get())
+    ?.values;
+  const count = latency?.find((v) => v.metricName === 'tickline_aggregator_tick_to_bar_seconds_count')?.value;
   await app.close();
   app = undefined;
 
   const offline = new TimeBarAggregator({ ...ETH, timeframes: ['1m', '5m'], source: 'live' });
-  const events = [...offline.pushAll(trades), ...offline.flush()];
+  const closedByTrades = offline.pushAll(trades);
+  const events = [...closedByTrades, ...offline.flush()];
+  expect(count).toBe(closedByTrades.filter((e) => e.kind === 'final' && e.bar.revision === 0).length);
+  expect(count).toBeGreaterThan(0);
   for (const timeframe of ['1m', '5m']) {
     const expected = events.flatMap((e) =>
       (e.kind === 'final' || e.kind === 'revision') && e.bar.timeframe === timeframe ? [e.bar] : [],
