@@ -66,7 +66,7 @@ test('final bars in the bar stream equal the offline aggregator over the same tr
   // One latency sample per bar a trade made final (not the bars flushed at the end of the replay).
   const latency = (await app.metrics.getSingleMetric('tickline_aggregator_tick_to_bar_seconds')?.get())
     ?.values;
-  const count = latency?.find((v) => v.metricName === 'tickline_aggregator_tick_to_bar_seconds_count')?.value;
+  const count = latency?.find((v) => v.labels.le === '+Inf')?.value; // the +Inf bucket counts every sample
   await app.close();
   app = undefined;
 
