@@ -15,6 +15,12 @@ export interface GatewayLimits {
   readonly pingIntervalMs: number;
   /** Largest HTTP request body (POST /v1/backfill), bytes. Default 16384. */
   readonly maxBodyBytes: number;
+  /**
+   * Bar keys each subscription remembers to drop repeats at the history/live seam (the client's
+   * maxTrackedBars, 100,000 there). Default 10,000: enough while the store lags the stream by fewer bars,
+   * and it bounds a subscription's memory however long it runs.
+   */
+  readonly maxTrackedBars: number;
 }
 
 export const GATEWAY_DEFAULTS: GatewayLimits = {
@@ -24,6 +30,7 @@ export const GATEWAY_DEFAULTS: GatewayLimits = {
   highWaterBytes: 1 << 20,
   pingIntervalMs: 15_000,
   maxBodyBytes: 16_384,
+  maxTrackedBars: 10_000,
 };
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);

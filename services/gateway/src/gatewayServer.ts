@@ -50,7 +50,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     config.database.url === undefined
       ? undefined
       : connectDatabase(config.database.url, { max: 4, applicationName: 'tickline-gateway' });
-  const client: TicklineClient = createClient({ ...clientOptionsFromConfig(config), database: db });
+  const client: TicklineClient = createClient({
+    ...clientOptionsFromConfig(config),
+    database: db,
+    maxTrackedBars: limits.maxTrackedBars,
+  });
   const server = createServer(
     createHttpHandler({
       deps: {
