@@ -16,6 +16,7 @@ import { addStorageCommands } from './storageCommands';
 import { addAggregateCommand } from './aggregateCommand';
 import { addStatusCommand } from './status/statusCommand';
 import { addCareCommands } from './care/careCommands';
+import { addBackfillCommands } from './backfillCommands';
 
 /** What the CLI touches of the outside world; tests pass their own. */
 export interface CliDeps {
@@ -106,6 +107,7 @@ export function createProgram(deps: CliDeps): Command {
   addAggregateCommand(program, deps);
 
   addStatusCommand(program, deps, () => getConfig());
+  addBackfillCommands(program, deps, () => getConfig());
 
   program
     .command('demo')

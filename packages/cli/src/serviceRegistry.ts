@@ -8,6 +8,15 @@ import { createIngestorService, ingestorService } from '@tickline/ingestor-servi
 import { createMonitorService } from '@tickline/monitor-service';
 import { createSinkService } from '@tickline/sink-service';
 import { CliError } from './cliError';
+// `tickline backfill` queues requests for the backfill workers and reads their progress.
+export {
+  BackfillQueues,
+  bullConnection,
+  enqueueBackfill,
+  listRequests,
+  requestProgress,
+  type RequestProgress,
+} from '@tickline/backfill-service';
 import type { DemoServices } from './demo';
 
 /** One runnable service. */

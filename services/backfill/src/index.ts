@@ -19,3 +19,4 @@ export { startWorkers, type RequestSummary, type WorkerSettings } from './backfi
 export { backfillMetrics, type BackfillMetrics } from './backfillMetrics';
 export { gapScheduler, repairRequests, type GapSchedulerOptions } from './gapScheduler';
 export { createBackfillService, type BackfillServiceOptions } from './backfillService';
+export { listRequests, requestProgress, type RequestProgress } from './requestProgress';
