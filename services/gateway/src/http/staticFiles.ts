@@ -14,7 +14,7 @@ export function chartLibraryPath(): string {
   } catch {
     throw new GatewayError(
       'UNAVAILABLE',
-      'lightweight-charts is not installed: run `npm install` at the repository root (services/gateway depends on it)',
+      'lightweight-charts is not installed: services/gateway/package.json must list it as a dependency, then `npm install` at the repository root',
     );
   }
 }
