@@ -2,8 +2,18 @@ import type { ServiceDefinition } from '@tickline/runtime';
 // The CLI is the composition root (`tickline run all` builds every service in one process): the one
 // package allowed to import services, and only here (eslint.config.js exempts this file).
 import { createAggregatorService } from '@tickline/aggregator-service';
-import { createBackfillService } from '@tickline/backfill-service';
-import { createGatewayService } from '@tickline/gateway-service';
+import {
+  BackfillQueues,
+  bullConnection,
+  createBackfillService,
+  enqueueBackfill,
+  listRequests,
+} from '@tickline/backfill-service';
+import { createRedis } from '@tickline/bus';
+import { redisConnectionSettings, type TicklineConfig } from '@tickline/config';
+import { createGatewayService, type BackfillPort } from '@tickline/gateway-service';
+import { createHistory } from '@tickline/history';
+import { isProviderError } from '@tickline/providers';
 import { createIngestorService, ingestorService } from '@tickline/ingestor-service';
 import { createMonitorService } from '@tickline/monitor-service';
 import { createSinkService } from '@tickline/sink-service';
@@ -47,7 +57,7 @@ export const serviceRegistry: ServiceRegistry = {
   },
   gateway: {
     summary: 'HTTP API, /v1/stream WebSocket subscriptions and the live dashboard (config gateway.*)',
-    create: () => createGatewayService(),
+    create: () => createGatewayService({ backfill: gatewayBackfill }),
   },
   backfill: {
     summary:
@@ -55,6 +65,41 @@ export const serviceRegistry: ServiceRegistry = {
     create: () => createBackfillService(),
   },
 };
+
+/** The backfill queue as the gateway uses it: POST /v1/backfill queues here, the panel reads progress. */
+function gatewayBackfill(config: TicklineConfig): BackfillPort {
+  const connection = bullConnection(config, 'tickline-gateway-backfill');
+  const queues = new BackfillQueues(connection, config.prefix);
+  const redis = createRedis({ ...redisConnectionSettings(config), name: 'tickline-gateway-history' });
+  const { router } = createHistory(config, { redis, prefix: config.prefix });
+  return {
+    async enqueue(order) {
+      try {
+        const { id, chunks, existed } = await enqueueBackfill(queues, router, config.backfill, order);
+        return { id, chunks, existed };
+      } catch (error) {
+        // Refusals (no provider serves it, a request the service rejects) go back to the caller.
+        const refused = isProviderError(error) || /^invalid backfill request/.test((error as Error).message);
+        if (refused) return { refused: (error as Error).message };
+        throw error;
+      }
+    },
+    async figures() {
+      const requests = await listRequests(queues, ['running', 'queued', 'failed'], 100);
+      const count = (state: string) => requests.filter((r) => r.state === state).length;
+      const running = requests.filter((r) => r.state === 'running');
+      const expected = running.reduce((sum, r) => sum + r.expectedBars, 0);
+      const rows = running.reduce((sum, r) => sum + r.rows, 0);
+      const progress = expected > 0 ? Math.min(1, rows / expected) : null;
+      return { queued: count('queued'), running: running.length, failed: count('failed'), progress };
+    },
+    async close() {
+      await queues.close();
+      connection.disconnect();
+      redis.disconnect();
+    },
+  };
+}
 
 /** What `tickline demo` runs: the ingestor on event time, the aggregator in replay mode, the sink. */
 export const demoServices: DemoServices = {

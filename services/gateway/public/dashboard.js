@@ -214,10 +214,11 @@
         .map(([s, n]) => `${s} ${n}`)
         .join(', ');
       $('dlq').textContent = number(p.deadLetters.total) + (sources ? ` (${sources})` : '');
+      const b = p.backfill;
       $('backfill').textContent =
-        p.backfill.progress === null
-          ? `${number(p.backfill.queued)} queued`
-          : `${number(p.backfill.queued)} queued, ${number(p.backfill.progress * 100)}%`;
+        `${number(b.queued)} queued, ${number(b.running)} running` +
+        (b.progress === null ? '' : ` (${number(b.progress * 100)}%)`) +
+        (b.failed > 0 ? `, ${number(b.failed)} failed` : '');
       $('services').replaceChildren(
         ...p.services.map((s) => {
           const item = document.createElement('li');

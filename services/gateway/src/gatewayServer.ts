@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import { createGatewayMetrics } from './gatewayMetrics';
 import { GATEWAY_DEFAULTS, tokensFromConfig, type GatewayLimits } from './gatewayOptions';
 import { createHttpHandler } from './http/httpHandler';
+import type { BackfillPort } from './http/backfillPort';
 import type { FundamentalsLookup } from './http/routes';
 import { PipelineReader } from './pipeline/pipelineReader';
 import { attachStreamServer, type StreamServer } from './stream/streamServer';
@@ -21,6 +22,8 @@ export interface GatewayOptions {
   readonly limits?: Partial<GatewayLimits>;
   /** Wire a fundamentals source in; absent, /v1/fundamentals answers 503. */
   readonly fundamentals?: FundamentalsLookup;
+  /** The backfill service's queue; absent, backfill requests go to `<prefix>:backfill:requests`. Closed with the gateway. */
+  readonly backfill?: BackfillPort;
 }
 
 export interface Gateway {
@@ -62,8 +65,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         redis,
         stores: { db, cacheDir: config.cache.dir },
         metrics: options.metrics,
-        pipeline: new PipelineReader(redis, config),
+        pipeline: new PipelineReader(redis, config, options.backfill),
         fundamentals: options.fundamentals,
+        backfill: options.backfill,
         maxBodyBytes: limits.maxBodyBytes,
       },
       tokens,
@@ -96,6 +100,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       () => client.close(),
       () => Promise.resolve(redis.disconnect()),
       () => db?.$pool.end() ?? Promise.resolve(),
+      () => options.backfill?.close() ?? Promise.resolve(),
     ]);
     return closing;
   };

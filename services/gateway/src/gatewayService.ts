@@ -1,11 +1,15 @@
 import { defineService, type ServiceDefinition } from '@tickline/runtime';
+import type { TicklineConfig } from '@tickline/config';
 import type { GatewayLimits } from './gatewayOptions';
+import type { BackfillPort } from './http/backfillPort';
 import type { FundamentalsLookup } from './http/routes';
 import { startGateway } from './gatewayServer';
 
 export interface GatewayServiceOptions {
   readonly limits?: Partial<GatewayLimits>;
   readonly fundamentals?: FundamentalsLookup;
+  /** Builds the backfill service's queue from the config (see BackfillPort). */
+  readonly backfill?: (config: TicklineConfig) => BackfillPort;
 }
 
 /** `tickline run gateway`: the HTTP API, the /v1/stream WebSocket and the dashboard on config.gateway. */
@@ -19,6 +23,7 @@ export function createGatewayService(options: GatewayServiceOptions = {}): Servi
         metrics: context.metrics,
         limits: options.limits,
         fundamentals: options.fundamentals,
+        backfill: options.backfill?.(context.config),
       });
       context.logger.info({ url: gateway.url }, `gateway: dashboard and API at ${gateway.url}`);
       return {

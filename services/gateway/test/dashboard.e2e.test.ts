@@ -128,7 +128,7 @@ test('shows live candles, low-quality markers with their reason on hover, and th
   });
   expect(await page.locator('#gaps').textContent()).toBe('1');
   expect(await page.locator('#dlq').textContent()).toBe('1 (binance 1)');
-  expect(await page.locator('#backfill').textContent()).toBe('0 queued');
+  expect(await page.locator('#backfill').textContent()).toBe('0 queued, 0 running');
 
   fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
   await page.screenshot({ path: SCREENSHOT });

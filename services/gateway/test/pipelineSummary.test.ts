@@ -27,12 +27,14 @@ function report(at: number, ticks: number[], lags: (number | undefined)[] = []):
   };
 }
 
+const NO_BACKFILL = { queued: 0, running: 0, failed: 0, progress: null };
+
 test('figures: slowest group lag per instrument summed, reconnect and stale gaps as reconnects, dead letters by source', () => {
   const summary = summarizePipeline({
     report: report(10_000, [100, 50], [7, undefined]),
     previous: { at: 8_000, tickEntries: 110 },
     gapsByCause: { reconnect: 2, stale: 1, sequence: 1 },
-    backfillQueued: 3,
+    backfill: { queued: 3, running: 1, failed: 0, progress: 0.5 },
   });
   expect(summary).toMatchObject({
     ingestRatePerSec: 20,
@@ -41,7 +43,7 @@ test('figures: slowest group lag per instrument summed, reconnect and stale gaps
     reconnects: 3,
     gaps: 4,
     deadLetters: { total: 4, bySource: { binance: 3, sink: 1 } },
-    backfill: { queued: 3, progress: null },
+    backfill: { queued: 3, running: 1, failed: 0, progress: 0.5 },
   });
   expect(summary.instruments[1]).toEqual({
     instrument: 'binance:S1',
@@ -63,14 +65,14 @@ test('the ingest rate is null on the first reading and never negative (trimmed s
           report: report(elapsed, [after]),
           previous: undefined,
           gapsByCause: {},
-          backfillQueued: 0,
+          backfill: NO_BACKFILL,
         });
         expect(first.ingestRatePerSec).toBeNull();
         const next = summarizePipeline({
           report: report(elapsed, [after]),
           previous: { at: 0, tickEntries: before },
           gapsByCause: {},
-          backfillQueued: 0,
+          backfill: NO_BACKFILL,
         });
         expect(next.ingestRatePerSec).toBeCloseTo((Math.max(0, after - before) * 1000) / elapsed, 6);
       },

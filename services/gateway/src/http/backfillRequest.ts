@@ -3,6 +3,7 @@ import { ENTRY_SCHEMA_VERSION, msgpackCodec, type RedisClient } from '@tickline/
 import { isTimeframe, SymbolSchema, VenueSchema } from '@tickline/core';
 import { z } from 'zod';
 import { badParam } from '../gatewayError';
+import type { BackfillOrder } from './backfillPort';
 import { parseTimeParam } from './barsQuery';
 
 /**
@@ -26,14 +27,8 @@ const Body = z.strictObject({
 });
 
 /** One queued backfill request, as written to the stream. */
-export interface BackfillRequest {
+export interface BackfillRequest extends BackfillOrder {
   readonly requestId: string;
-  readonly venue: string;
-  readonly symbol: string;
-  readonly timeframe: string;
-  readonly from: number;
-  readonly to: number;
-  readonly provider?: string;
   readonly requestedAt: number;
 }
 

@@ -175,7 +175,8 @@ export const GATEWAY_OPENAPI = {
     },
     '/v1/backfill': {
       post: {
-        summary: 'Queue a backfill request on the `<prefix>:backfill:requests` stream (operator scope).',
+        summary:
+          "Queue a backfill request on the backfill service's queue (the `<prefix>:backfill:requests` stream when the gateway has none); operator scope.",
         security: OPERATOR,
         requestBody: {
           required: true,
@@ -198,8 +199,8 @@ export const GATEWAY_OPENAPI = {
           },
         },
         responses: {
-          202: json('Queued: the request id and stream entry.'),
-          400: error('A field is missing or invalid; `param` names it.'),
+          202: json('Queued (or already queued: status exists), with the request id.'),
+          400: error('A field is missing or invalid (`param` names it), or no provider serves the request.'),
           ...AUTH,
           413: error('The body is too large.'),
         },

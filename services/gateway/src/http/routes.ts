@@ -5,7 +5,8 @@ import type { Registry } from 'prom-client';
 import type { Scope } from '../auth';
 import { GatewayError } from '../gatewayError';
 import type { PipelineReader } from '../pipeline/pipelineReader';
-import { enqueueBackfill, parseBackfillBody } from './backfillRequest';
+import { enqueueBackfill, parseBackfillBody, type BackfillRequest } from './backfillRequest';
+import type { BackfillPort } from './backfillPort';
 import { parseBarsQuery } from './barsQuery';
 import { writeBarsResponse, type BarStores } from './barsRoute';
 import { listInstruments } from './instrumentsList';
@@ -26,6 +27,8 @@ export interface HttpDeps {
   readonly pipeline: PipelineReader;
   /** Absent: `/v1/fundamentals/:symbol` answers 503 until a fundamentals source is wired in. */
   readonly fundamentals: FundamentalsLookup | undefined;
+  /** Absent: `POST /v1/backfill` appends to the `<prefix>:backfill:requests` stream. */
+  readonly backfill: BackfillPort | undefined;
   readonly maxBodyBytes: number;
 }
 
@@ -121,13 +124,15 @@ export const ROUTES: readonly Route[] = [
     scope: 'operator',
     handle: async ({ req, res, deps }) => {
       const request = parseBackfillBody(await readJsonBody(req, deps.maxBodyBytes), Date.now());
+      if (deps.backfill !== undefined)
+        return sendJson(res, 202, await queueOnService(deps.backfill, request));
       const queued = await enqueueBackfill(deps.redis, deps.config.prefix, request);
       sendJson(res, 202, {
         status: 'queued',
         requestId: request.requestId,
         ...queued,
         request,
-        note: 'queued on the backfill request stream; the backfill service picks requests up from it',
+        note: 'queued on the backfill request stream (no backfill service wired into this gateway)',
       });
     },
   },
@@ -150,6 +155,26 @@ export const ROUTES: readonly Route[] = [
       ),
   },
 ];
+
+/** Hands the request to the backfill service; what it refuses is a 400 saying why. */
+async function queueOnService(port: BackfillPort, request: BackfillRequest) {
+  const { venue, symbol, timeframe, from, to, provider } = request;
+  const order = { venue, symbol, timeframe, from, to, ...(provider === undefined ? {} : { provider }) };
+  const queued = await port.enqueue(order);
+  if ('refused' in queued) {
+    throw new GatewayError(
+      'BAD_REQUEST',
+      `the backfill service refused the request: ${queued.refused}`,
+      'body',
+    );
+  }
+  return {
+    status: queued.existed ? 'exists' : 'queued',
+    requestId: queued.id,
+    chunks: queued.chunks,
+    request: order,
+  };
+}
 
 interface CompiledRoute {
   readonly route: Route;

@@ -1,6 +1,7 @@
 import { decodeAny, recordsOf, streamKeys, type RedisClient } from '@tickline/bus';
 import type { TicklineConfig } from '@tickline/config';
 import { collectStatus } from '@tickline/ops';
+import type { BackfillFigures, BackfillPort } from '../http/backfillPort';
 import { BACKFILL_REQUESTS_SUFFIX } from '../http/backfillRequest';
 import { summarizePipeline, type PipelineSummary, type PreviousReading } from './pipelineSummary';
 
@@ -19,6 +20,7 @@ export class PipelineReader {
   constructor(
     private readonly redis: RedisClient,
     private readonly config: TicklineConfig,
+    private readonly backfill: BackfillPort | undefined,
     private readonly minIntervalMs = 1000,
   ) {}
 
@@ -34,19 +36,25 @@ export class PipelineReader {
   }
 
   private async collect(now: number): Promise<PipelineSummary> {
-    const [report, backfillQueued] = await Promise.all([
+    const [report, backfill] = await Promise.all([
       collectStatus(this.redis, this.config, now),
-      this.redis.xlen(`${this.config.prefix}:${BACKFILL_REQUESTS_SUFFIX}`),
+      this.backfillFigures(),
       this.countNewGaps(),
     ]);
     const summary = summarizePipeline({
       report,
       previous: this.previous,
       gapsByCause: { ...this.gapsByCause },
-      backfillQueued,
+      backfill,
     });
     this.previous = { at: report.at, tickEntries: report.instruments.reduce((s, i) => s + i.tickEntries, 0) };
     return summary;
+  }
+
+  private async backfillFigures(): Promise<BackfillFigures> {
+    if (this.backfill !== undefined) return this.backfill.figures();
+    const queued = await this.redis.xlen(`${this.config.prefix}:${BACKFILL_REQUESTS_SUFFIX}`);
+    return { queued, running: 0, failed: 0, progress: null };
   }
 
   private async countNewGaps(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { StatusReport } from '@tickline/ops';
+import type { BackfillFigures } from '../http/backfillPort';
 
 /** What the dashboard's pipeline panel shows (`GET /v1/pipeline`). */
 export interface PipelineSummary {
@@ -14,8 +15,11 @@ export interface PipelineSummary {
   readonly gaps: number;
   readonly gapsByCause: Readonly<Record<string, number>>;
   readonly deadLetters: { readonly total: number; readonly bySource: Readonly<Record<string, number>> };
-  /** Backfill requests waiting in `tl:backfill:requests`; progress itself is the backfill service's. */
-  readonly backfill: { readonly queued: number; readonly progress: null };
+  /**
+   * From the backfill service when it is wired in (queued, running and failed requests, rows written over
+   * rows expected across running ones); else the requests waiting in `<prefix>:backfill:requests`.
+   */
+  readonly backfill: BackfillFigures;
   readonly instruments: readonly {
     readonly instrument: string;
     readonly tickEntries: number;
@@ -36,7 +40,7 @@ export interface SummaryInput {
   readonly report: StatusReport;
   readonly previous: PreviousReading | undefined;
   readonly gapsByCause: Readonly<Record<string, number>>;
-  readonly backfillQueued: number;
+  readonly backfill: BackfillFigures;
 }
 
 const RECONNECT_CAUSES = ['reconnect', 'stale'];
@@ -46,7 +50,7 @@ export function summarizePipeline({
   report,
   previous,
   gapsByCause,
-  backfillQueued,
+  backfill,
 }: SummaryInput): PipelineSummary {
   const tickEntries = report.instruments.reduce((sum, i) => sum + i.tickEntries, 0);
   const elapsed = previous === undefined ? 0 : (report.at - previous.at) / 1000;
@@ -65,7 +69,7 @@ export function summarizePipeline({
     gaps: report.gaps.total,
     gapsByCause,
     deadLetters: { total: report.deadLetters.reduce((sum, d) => sum + d.entries, 0), bySource },
-    backfill: { queued: backfillQueued, progress: null },
+    backfill,
     instruments: report.instruments.map((i) => ({
       instrument: i.instrument,
       tickEntries: i.tickEntries,

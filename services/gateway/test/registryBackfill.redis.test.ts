@@ -1,0 +1,89 @@
+import { Writable } from 'node:stream';
+import { BackfillQueues, bullConnection, listRequests, serviceRegistry } from '../../../packages/cli/src/serviceRegistry';
+import { loadConfig } from '@tickline/config';
+import { createMetricsRegistry, startApp, type App } from '@tickline/runtime';
+import { redisTestContext, waitFor } from '@tickline/testkit';
+import pino from 'pino';
+import { bearer, call, OPERATOR_TOKEN, READ_TOKEN } from './gatewayHarness';
+
+// `tickline run gateway` as the CLI builds it: POST /v1/backfill queues on the backfill service's BullMQ queue.
+const ctx = redisTestContext('tlgwbf');
+const config = loadConfig({
+  env: {
+    TICKLINE_PREFIX: ctx.prefix,
+    TICKLINE_GATEWAY_PORT: '0',
+    TICKLINE_METRICS_PORT: '0',
+    TICKLINE_HEARTBEAT_INTERVAL_MS: '0',
+    TICKLINE_GATEWAY_READ_TOKEN: READ_TOKEN,
+    TICKLINE_GATEWAY_OPERATOR_TOKEN: OPERATOR_TOKEN,
+  },
+});
+let app: App | undefined;
+let url = '';
+
+beforeAll(async () => {
+  let logs = '';
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs += chunk.toString();
+      done();
+    },
+  });
+  app = await startApp({
+    services: [serviceRegistry['gateway']!.create()],
+    config,
+    logger: pino({ level: 'info' }, sink),
+    metrics: createMetricsRegistry(),
+  });
+  url = /dashboard and API at (http:\/\/[\d.:]+)/.exec(logs)![1]!;
+});
+afterAll(async () => {
+  await app?.close();
+  await ctx.cleanup();
+});
+
+test('a backfill request is queued on the backfill service and shows in the pipeline figures', async () => {
+  const body = {
+    venue: 'binance',
+    symbol: 'BTCUSDT',
+    timeframe: '1m',
+    from: '2024-01-01T00:00:00Z',
+    to: '2024-01-03T00:00:00Z',
+  };
+  const reply = await call(`${url}/v1/backfill`, { method: 'POST', headers: bearer(OPERATOR_TOKEN), body });
+  expect(reply.status).toBe(202);
+  expect(reply.body).toMatchObject({
+    status: 'queued',
+    chunks: expect.any(Number),
+    requestId: expect.any(String),
+  });
+  const again = await call(`${url}/v1/backfill`, { method: 'POST', headers: bearer(OPERATOR_TOKEN), body });
+  expect(again.body).toMatchObject({ status: 'exists', requestId: reply.body['requestId'] });
+
+  const connection = bullConnection(config, 'test');
+  const queues = new BackfillQueues(connection, config.prefix);
+  try {
+    const requests = await listRequests(queues, ['queued', 'running']);
+    expect(requests.map((r) => r.id)).toEqual([reply.body['requestId']]);
+  } finally {
+    await queues.close();
+    connection.disconnect();
+  }
+  await waitFor(async () => {
+    const pipeline = await call(`${url}/v1/pipeline`, { headers: bearer(READ_TOKEN) });
+    return (pipeline.body['backfill'] as { queued: number }).queued === 1;
+  });
+});
+
+test('a request no provider serves is a 400 saying why', async () => {
+  const body = {
+    venue: 'alpaca',
+    symbol: 'AAPL',
+    timeframe: '1s',
+    from: '2024-01-02T15:00:00Z',
+    to: '2024-01-02T16:00:00Z',
+  };
+  const reply = await call(`${url}/v1/backfill`, { method: 'POST', headers: bearer(OPERATOR_TOKEN), body });
+  expect(reply.status).toBe(400);
+  expect(reply.body.error.message).toMatch(/^the backfill service refused the request: no provider serves alpaca:AAPL 1s/);
+});
