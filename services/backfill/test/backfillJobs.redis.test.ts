@@ -124,6 +124,28 @@ describe('backfill jobs on real Redis against the Binance mock', () => {
     }
   });
 
+  it('exposes provider and queue metrics for Prometheus', async () => {
+    mock.failNext(1, 500);
+    const queued = await enqueue({ timeframe: '1h', from: T0, to: T0 + DAY });
+    await finished(queued.id);
+    const text = await (await fetch(`${app.url}/metrics`)).text();
+    expect(text).toMatch(/^tickline_provider_requests_total\{provider="binance",outcome="ok"\} 1$/m);
+    expect(text).toMatch(/^tickline_provider_requests_total\{provider="binance",outcome="failed"\} 1$/m);
+    expect(text).toMatch(
+      /^tickline_provider_request_duration_seconds_count\{provider="binance",outcome="ok"\} 1$/m,
+    );
+    expect(text).toMatch(/^tickline_provider_breaker_state\{provider="binance"\} 0$/m);
+    expect(text).toMatch(/^tickline_provider_rate_limit_hits\{provider="binance"\} 0$/m);
+    expect(text).toMatch(/^tickline_backfill_queue_jobs\{queue="backfill-requests",state="completed"\} 1$/m);
+    expect(text).toMatch(
+      /^tickline_backfill_job_duration_seconds_count\{kind="chunk",outcome="completed"\} 1$/m,
+    );
+    expect(text).toMatch(
+      /^tickline_backfill_job_duration_seconds_count\{kind="chunk",outcome="failed"\} 1$/m,
+    );
+    expect(text).toMatch(/^tickline_backfill_bars_total\{source="binance:raw",kind="backfill"\} 24$/m);
+  });
+
   it('names every bad field of a request', async () => {
     await expect(enqueue({ timeframe: '7m', from: T0, to: T0 + 1, provider: 'nasdaq' })).rejects.toThrow(
       /invalid backfill request: timeframe: .*; provider: provider must be one of/,
