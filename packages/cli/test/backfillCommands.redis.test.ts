@@ -115,6 +115,27 @@ describe('tickline backfill', () => {
     expect(status.stdout).toMatch(
       /^failed \(1\):\n {2}binance:NOSUCHCOIN 1h 2026-01-01T00:00:00.000Z \.\. 2026-01-02T00:00:00.000Z {2}chunks 0\/1 {2}rows 0 {2}chunk /,
     );
+
+    // Asked again, the failed request starts over and completes.
+    const retried = await cli([
+      'backfill',
+      '--venue',
+      'binance',
+      '--symbol',
+      'NOSUCHCOIN',
+      '--timeframe',
+      '1h',
+      ...range(1),
+      '--provider',
+      'binance',
+      '--wait',
+    ]);
+    expect(retried.code).toBe(0);
+    expect(retried.stdout).not.toContain('already queued');
+    expect(retried.stdout).toMatch(/24\/24 rows .* done {2}provider binance:raw\n$/);
+    expect((await cli(['backfill', 'status'])).stdout).toBe(
+      'no backfill requests running, queued or failed\n',
+    );
   });
 
   it('names what is missing or wrong before touching the queue', async () => {

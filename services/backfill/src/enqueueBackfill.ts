@@ -48,7 +48,8 @@ export function instrumentOf(venue: string, symbol: string): Instrument {
 /**
  * Turns a request into a BullMQ flow: a parent job (progress, summary) and one child per chunk, each
  * sized to one provider request by the router. Ids are deterministic, so a repeated request adds
- * nothing. Repairs wait until their bars have closed (plus `repair.delayMs`).
+ * nothing (unless it failed: then it starts over). Repairs wait until their bars have closed (plus
+ * `repair.delayMs`).
  */
 export async function enqueueBackfill(
   queues: BackfillQueues,
@@ -81,7 +82,14 @@ export async function enqueueBackfill(
   }
   const existing = await queues.requests.getJob(id);
   const chunks = planChunks(request, fetchTf, router.chunkMs(routeFor(fetchTf)) ?? DEFAULT_CHUNK_MS);
-  if (existing !== undefined) return { id, chunks: chunks.length, fetchTimeframe: fetchTf, existed: true };
+  if (existing !== undefined) {
+    // Asked again after it failed: start over (chunks already done publish the same bars again,
+    // which the sink's upsert absorbs). Queued, running or done: nothing to add.
+    if ((await existing.getState()) !== 'failed') {
+      return { id, chunks: chunks.length, fetchTimeframe: fetchTf, existed: true };
+    }
+    await existing.remove({ removeChildren: true });
+  }
   const keep = { age: settings.keepDays * 86_400 };
   const data: RequestJobData = {
     request,
