@@ -11,7 +11,8 @@ import {
 } from '@tickline/backfill-service';
 import { createRedis } from '@tickline/bus';
 import { redisConnectionSettings, type TicklineConfig } from '@tickline/config';
-import { createGatewayService, type BackfillPort } from '@tickline/gateway-service';
+import { createFundamentalsService, FundamentalsError } from '@tickline/fundamentals';
+import { createGatewayService, type BackfillPort, type FundamentalsLookup } from '@tickline/gateway-service';
 import { createHistory } from '@tickline/history';
 import { isProviderError } from '@tickline/providers';
 import { createIngestorService, ingestorService } from '@tickline/ingestor-service';
@@ -57,7 +58,7 @@ export const serviceRegistry: ServiceRegistry = {
   },
   gateway: {
     summary: 'HTTP API, /v1/stream WebSocket subscriptions and the live dashboard (config gateway.*)',
-    create: () => createGatewayService({ backfill: gatewayBackfill }),
+    create: () => createGatewayService({ backfill: gatewayBackfill, fundamentals: gatewayFundamentals }),
   },
   backfill: {
     summary:
@@ -97,6 +98,25 @@ function gatewayBackfill(config: TicklineConfig): BackfillPort {
       await queues.close();
       connection.disconnect();
       redis.disconnect();
+    },
+  };
+}
+
+/** Fundamentals for the gateway's /v1/fundamentals/{symbol}, as `tickline fundamentals` reads them. */
+function gatewayFundamentals(config: TicklineConfig): FundamentalsLookup {
+  const { service, skipped } = createFundamentalsService({
+    root: config.cache.dir,
+    ...config.fundamentals,
+    venues: config.venues,
+  });
+  return {
+    async getFundamentals(symbol: string) {
+      try {
+        return { value: { ...(await service.getFundamentals(symbol)), skipped } };
+      } catch (error) {
+        if (!(error instanceof FundamentalsError)) throw error;
+        return error.code === 'INVALID_INPUT' ? { invalid: error.message } : { unavailable: error.message };
+      }
     },
   };
 }

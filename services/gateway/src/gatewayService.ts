@@ -7,7 +7,8 @@ import { startGateway } from './gatewayServer';
 
 export interface GatewayServiceOptions {
   readonly limits?: Partial<GatewayLimits>;
-  readonly fundamentals?: FundamentalsLookup;
+  /** Builds the fundamentals lookup from the config; without one, /v1/fundamentals answers 503. */
+  readonly fundamentals?: (config: TicklineConfig) => FundamentalsLookup;
   /** Builds the backfill service's queue from the config (see BackfillPort). */
   readonly backfill?: (config: TicklineConfig) => BackfillPort;
 }
@@ -22,7 +23,7 @@ export function createGatewayService(options: GatewayServiceOptions = {}): Servi
         logger: context.logger,
         metrics: context.metrics,
         limits: options.limits,
-        fundamentals: options.fundamentals,
+        fundamentals: options.fundamentals?.(context.config),
         backfill: options.backfill?.(context.config),
       });
       context.logger.info({ url: gateway.url }, `gateway: dashboard and API at ${gateway.url}`);

@@ -1,27 +1,44 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Writable } from 'node:stream';
-import { BackfillQueues, bullConnection, listRequests, serviceRegistry } from '../../../packages/cli/src/serviceRegistry';
-import { loadConfig } from '@tickline/config';
+import {
+  BackfillQueues,
+  bullConnection,
+  listRequests,
+  serviceRegistry,
+} from '../../../packages/cli/src/serviceRegistry';
+import { loadConfig, type TicklineConfig } from '@tickline/config';
 import { createMetricsRegistry, startApp, type App } from '@tickline/runtime';
 import { redisTestContext, waitFor } from '@tickline/testkit';
 import pino from 'pino';
+import { startMocks, type Mocks } from '../../../packages/fundamentals/test/support/mocks';
 import { bearer, call, OPERATOR_TOKEN, READ_TOKEN } from './gatewayHarness';
 
-// `tickline run gateway` as the CLI builds it: POST /v1/backfill queues on the backfill service's BullMQ queue.
+// `tickline run gateway` as the CLI builds it: POST /v1/backfill queues on the backfill service's BullMQ
+// queue; /v1/fundamentals reads through the fundamentals service (Yahoo's mock, the keyed providers unset).
 const ctx = redisTestContext('tlgwbf');
-const config = loadConfig({
-  env: {
-    TICKLINE_PREFIX: ctx.prefix,
-    TICKLINE_GATEWAY_PORT: '0',
-    TICKLINE_METRICS_PORT: '0',
-    TICKLINE_HEARTBEAT_INTERVAL_MS: '0',
-    TICKLINE_GATEWAY_READ_TOKEN: READ_TOKEN,
-    TICKLINE_GATEWAY_OPERATOR_TOKEN: OPERATOR_TOKEN,
-  },
-});
+let mocks: Mocks;
+let cacheDir: string;
+let config: TicklineConfig;
 let app: App | undefined;
 let url = '';
 
 beforeAll(async () => {
+  mocks = await startMocks();
+  cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-gw-registry-'));
+  config = loadConfig({
+    env: {
+      TICKLINE_PREFIX: ctx.prefix,
+      TICKLINE_CACHE_DIR: cacheDir,
+      TICKLINE_GATEWAY_PORT: '0',
+      TICKLINE_METRICS_PORT: '0',
+      TICKLINE_HEARTBEAT_INTERVAL_MS: '0',
+      TICKLINE_GATEWAY_READ_TOKEN: READ_TOKEN,
+      TICKLINE_GATEWAY_OPERATOR_TOKEN: OPERATOR_TOKEN,
+      TICKLINE_YAHOO_REST_URL: mocks.urls.yahoo,
+    },
+  });
   let logs = '';
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -39,7 +56,24 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app?.close();
+  await mocks.close();
+  fs.rmSync(cacheDir, { recursive: true, force: true });
   await ctx.cleanup();
+});
+
+test('fundamentals come from the fundamentals service; a symbol no provider knows is a 503 saying so', async () => {
+  const reply = await call(`${url}/v1/fundamentals/AAPL`, { headers: bearer(READ_TOKEN) });
+  expect(reply.status).toBe(200);
+  const served = reply.body['served'] as { provider: string }[];
+  expect(served.map((s) => s.provider)).toEqual(['yahoo']);
+  expect(reply.body['skipped']).toEqual([
+    { provider: 'fmp', reason: 'no API key: set FMP_API_KEY' },
+    { provider: 'alphavantage', reason: 'no API key: set ALPHAVANTAGE_API_KEY' },
+  ]);
+  expect(mocks.yahoo.count()).toBeGreaterThan(0);
+  const unknown = await call(`${url}/v1/fundamentals/ZZZZ`, { headers: bearer(READ_TOKEN) });
+  expect(unknown.status).toBe(503);
+  expect(unknown.body.error.message).toMatch(/ZZZZ/);
 });
 
 test('a backfill request is queued on the backfill service and shows in the pipeline figures', async () => {
@@ -85,5 +119,7 @@ test('a request no provider serves is a 400 saying why', async () => {
   };
   const reply = await call(`${url}/v1/backfill`, { method: 'POST', headers: bearer(OPERATOR_TOKEN), body });
   expect(reply.status).toBe(400);
-  expect(reply.body.error.message).toMatch(/^the backfill service refused the request: no provider serves alpaca:AAPL 1s/);
+  expect(reply.body.error.message).toMatch(
+    /^the backfill service refused the request: no provider serves alpaca:AAPL 1s/,
+  );
 });

@@ -162,14 +162,15 @@ export const GATEWAY_OPENAPI = {
     },
     '/v1/fundamentals/{symbol}': {
       get: {
-        summary: 'Fundamentals of one symbol (503 while no fundamentals source is wired into the gateway).',
+        summary:
+          'Fundamentals of one symbol from the fundamentals service (503 when none is wired in, or no provider knows the symbol).',
         security: READ,
         parameters: [{ name: 'symbol', in: 'path', required: true, schema: { type: 'string' } }],
         responses: {
           200: json('Fundamentals per provider.'),
           400: error('Not a symbol.'),
           ...AUTH,
-          503: error('The fundamentals service is not available.'),
+          503: error('The fundamentals service is not available, or no provider has the symbol.'),
         },
       },
     },

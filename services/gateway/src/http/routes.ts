@@ -13,9 +13,14 @@ import { listInstruments } from './instrumentsList';
 import { GATEWAY_OPENAPI } from './openapi';
 import { readJsonBody, sendJson } from './respond';
 
-/** Fundamentals of one symbol, e.g. the fundamentals package's `FundamentalsService`. */
+/**
+ * Fundamentals of one symbol (the fundamentals package's service, wired in by packages/cli's
+ * serviceRegistry): the value, or why not (`invalid` answers 400, `unavailable` 503).
+ */
 export interface FundamentalsLookup {
-  getFundamentals(symbol: string): Promise<unknown>;
+  getFundamentals(
+    symbol: string,
+  ): Promise<{ readonly value: unknown } | { readonly invalid: string } | { readonly unavailable: string }>;
 }
 
 /** What the HTTP routes read from. */
@@ -115,7 +120,10 @@ export const ROUTES: readonly Route[] = [
           'the fundamentals service is not available yet in this gateway: use `tickline fundamentals SYMBOL` meanwhile',
         );
       }
-      sendJson(res, 200, await deps.fundamentals.getFundamentals(symbol));
+      const found = await deps.fundamentals.getFundamentals(symbol);
+      if ('invalid' in found) throw new GatewayError('BAD_REQUEST', `symbol: ${found.invalid}`, 'symbol');
+      if ('unavailable' in found) throw new GatewayError('UNAVAILABLE', found.unavailable);
+      sendJson(res, 200, found.value);
     },
   },
   {
