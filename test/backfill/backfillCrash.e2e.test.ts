@@ -28,7 +28,7 @@ let file: ReturnType<typeof configFile>;
 
 const backfillSettings = {
   // Three requests a second: the chunks take seconds, so the kill lands inside one.
-  limits: { binance: [{ limit: 6, windowMs: 1000, marginMs: 150 }] },
+  limits: { binance: [{ limit: 6, windowMs: 1000, marginMs: 300 }] },
   concurrency: 2,
   lockDurationMs: 2000,
   backoffMs: 50,

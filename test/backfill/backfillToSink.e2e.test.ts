@@ -43,7 +43,7 @@ beforeEach(async () => {
     {
       backfill: {
         // The mock's own window is aligned; our sliding one, with a margin, stays inside it.
-        limits: { binance: [{ limit: 40, windowMs: 1000, marginMs: 150 }] },
+        limits: { binance: [{ limit: 40, windowMs: 1000, marginMs: 300 }] },
         breakerFailures: 2,
         backoffMs: 50,
       },

@@ -79,7 +79,10 @@ export function createBackfillService(options: BackfillServiceOptions = {}): Ser
         'backfill: running',
       );
       return {
-        checks: { redis: async () => void (await redis.ping()) },
+        checks: {
+          redis: async () => void (await redis.ping()),
+          queues: async () => void (await connection.ping()),
+        },
         stop: async () => {
           const steps = [
             ...(scheduler ? [scheduler.stop()] : []),
