@@ -57,9 +57,9 @@ afterAll(async () => {
 const dashboard = <T>(page: Page, body: string): Promise<T> =>
   page.evaluate<T>(`(() => { const d = window.ticklineDashboard; ${body} })()`);
 
-/** Pixels of the up and down candle colours across the chart's canvases. */
+/** Pixels of the up and down candle colours and of the quality markers across the chart's canvases. */
 const CANDLE_PIXELS = `
-  let up = 0, down = 0;
+  let up = 0, down = 0, marker = 0;
   for (const canvas of document.querySelectorAll('#chart canvas')) {
     const context = canvas.getContext('2d');
     if (!context || canvas.width === 0) continue;
@@ -67,9 +67,10 @@ const CANDLE_PIXELS = `
     for (let i = 0; i < data.length; i += 4) {
       if (data[i] === 0x26 && data[i + 1] === 0xa6 && data[i + 2] === 0x9a) up++;
       if (data[i] === 0xef && data[i + 1] === 0x53 && data[i + 2] === 0x50) down++;
+      if (data[i] === 0xe9 && data[i + 1] === 0x1e && data[i + 2] === 0x63) marker++;
     }
   }
-  return { up, down };`;
+  return { up, down, marker };`;
 
 test('shows live candles, low-quality markers with their reason on hover, and the pipeline panel', async () => {
   const page = await browser!.newPage({ viewport: { width: 1280, height: 760 } });
@@ -100,13 +101,13 @@ test('shows live candles, low-quality markers with their reason on hover, and th
   });
   await dashboard(page, `d.showRange(${T0 / 1000}, ${T0 / 1000 + 60 * 60});`);
   // The test series only rises within a bar (close above open): every candle is drawn in the up colour.
-  let pixels = { up: 0, down: 0 };
+  let pixels = { up: 0, down: 0, marker: 0 };
   await waitFor(
     async () => {
-      pixels = await dashboard<{ up: number; down: number }>(page, CANDLE_PIXELS);
-      return pixels.up > 500;
+      pixels = await dashboard<typeof pixels>(page, CANDLE_PIXELS);
+      return pixels.up > 500 && pixels.marker > 50;
     },
-    { timeoutMs: 10_000, what: 'candle pixels' },
+    { timeoutMs: 10_000, what: 'candle and marker pixels' },
   ).catch((error: Error) => {
     throw new Error(`${error.message}: ${JSON.stringify(pixels)}`);
   });
