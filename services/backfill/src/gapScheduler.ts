@@ -21,8 +21,7 @@ function isGap(record: unknown): record is GapRecord {
     typeof r.venue === 'string' &&
     Array.isArray(r.symbols) &&
     Number.isFinite(r.from) &&
-    Number.isFinite(r.to) &&
-    (r.to ?? 0) > (r.from ?? 0)
+    Number.isFinite(r.to)
   );
 }
 
@@ -33,6 +32,8 @@ function isGap(record: unknown): record is GapRecord {
  */
 export function repairRequests(record: unknown, timeframes: readonly Timeframe[]): BackfillRequest[] {
   if (!isGap(record)) throw new Error(`not a gap record: ${JSON.stringify(record)?.slice(0, 200)}`);
+  // A reconnect with no data missed on either side: no bar to repair (the handler logs it).
+  if (record.to <= record.from) return [];
   const provider = (HISTORY_PROVIDERS as readonly string[]).includes(record.venue)
     ? (record.venue as HistoryProviderName)
     : undefined;

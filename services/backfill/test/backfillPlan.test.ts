@@ -144,10 +144,11 @@ describe('repairRequests', () => {
       repair: { cause: 'sequence', from: T0 + 10, to: T0 + 70_000 },
     });
     expect(repairRequests({ ...gap, venue: 'coinbase' }, ['1m'])[0]!.provider).toBeUndefined();
+    expect(repairRequests({ ...gap, to: gap.from }, ['1m'])).toEqual([]);
   });
 
   it('refuses what is not a gap, quoting it', () => {
-    expect(() => repairRequests({ venue: 'binance', from: 5, to: 1 }, ['1m'])).toThrow(
+    expect(() => repairRequests({ venue: 'binance', from: 5, to: 'soon' }, ['1m'])).toThrow(
       /not a gap record: \{"venue"/,
     );
   });
