@@ -61,6 +61,8 @@ export function createBackfillService(options: BackfillServiceOptions = {}): Ser
           ),
         );
       }
+      // Connected before start returns, so a stop right after start closes everything it opened.
+      await Promise.all(workers.map((worker) => worker.waitUntilReady()));
       let scheduler: StreamConsumer | undefined;
       if (options.repair ?? settings.repair.enabled) {
         scheduler = gapScheduler({

@@ -36,6 +36,7 @@ beforeEach(async () => {
   );
   app = await startApp({ services: [createBackfillService({ repair: false })], config });
   queues = new BackfillQueues(bullConnection(config, 'test'), ctx.prefix);
+  await queues.requests.waitUntilReady();
 });
 afterEach(async () => {
   await app.close();
