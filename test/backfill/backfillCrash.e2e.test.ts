@@ -40,6 +40,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const child of children) child.child.kill('SIGKILL');
+  await Promise.all(children.map((child) => child.exited));
   await sink?.close();
   await mock.close();
   file.remove();

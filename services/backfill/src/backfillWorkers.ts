@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Worker, type Job } from 'bullmq';
 import type Redis from 'ioredis';
 import { CHUNKS_QUEUE, REQUESTS_QUEUE, bullPrefix } from './backfillQueues';
@@ -53,6 +54,8 @@ export function startWorkers(
       }
     };
   const common = {
+    // Recorded on each job it runs (processedBy): which process did the work.
+    name: `backfill@${hostname()}:${process.pid}`,
     connection,
     prefix: bullPrefix(prefix),
     lockDuration: settings.lockDurationMs,
