@@ -17,6 +17,7 @@ import { addAggregateCommand } from './aggregateCommand';
 import { addStatusCommand } from './status/statusCommand';
 import { addCareCommands } from './care/careCommands';
 import { addBackfillCommands } from './backfillCommands';
+import { addFundamentalsCommand } from './fundamentalsCommand';
 
 /** What the CLI touches of the outside world; tests pass their own. */
 export interface CliDeps {
@@ -108,6 +109,7 @@ export function createProgram(deps: CliDeps): Command {
 
   addStatusCommand(program, deps, () => getConfig());
   addBackfillCommands(program, deps, () => getConfig());
+  addFundamentalsCommand(program, deps, () => getConfig());
 
   program
     .command('demo')

@@ -28,3 +28,4 @@ export * from './combine/validateField';
 export * from './combine/combineFundamentals';
 export * from './createFundamentalsService';
 export * from './gatedSource';
+export * from './fundamentalsReport';

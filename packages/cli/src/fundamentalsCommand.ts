@@ -1,0 +1,120 @@
+import type { TicklineConfig } from '@tickline/config';
+import {
+  createFundamentalsService,
+  formatAge,
+  FundamentalsError,
+  fundamentalsReport,
+  type FundamentalsProviderName,
+  type FundamentalsReport,
+} from '@tickline/fundamentals';
+import { Option, type Command } from 'commander';
+import { CliError } from './cliError';
+import type { CliDeps } from './program';
+import { textTable } from './textTable';
+
+interface FundamentalsOptions {
+  refresh?: boolean;
+  providers?: string;
+  format: 'table' | 'json';
+}
+
+const PROVIDERS: readonly FundamentalsProviderName[] = ['fmp', 'yahoo', 'alphavantage'];
+
+/**
+ * `tickline fundamentals SYMBOL [--refresh] [--providers a,b] [--format table|json]`: the combined
+ * view through the file cache, each field with its provider and age, then the flags and what
+ * failed or was skipped.
+ */
+export function addFundamentalsCommand(
+  program: Command,
+  deps: CliDeps,
+  getConfig: () => TicklineConfig,
+): void {
+  program
+    .command('fundamentals')
+    .description('company fundamentals merged across providers, each field with its provider and age')
+    .argument('<symbol>', 'e.g. AAPL')
+    .option('--refresh', 'fetch from the providers even when the cache is fresh')
+    .option('--providers <list>', `providers to ask, in priority order (${PROVIDERS.join(', ')})`)
+    .addOption(new Option('--format <format>', 'output').choices(['table', 'json']).default('table'))
+    .action(async (symbol: string, options: FundamentalsOptions) => {
+      const providers = parseProviders(options.providers);
+      const config = getConfig();
+      const { service, skipped } = createFundamentalsService({
+        root: config.cache.dir,
+        ...config.fundamentals,
+        ...(providers ? { providers } : {}),
+        venues: config.venues,
+      });
+      const asked = providers ?? config.fundamentals.providers;
+      if (skipped.length === asked.length) {
+        throw new CliError(
+          `fundamentals: no provider can be asked (${skipped.map((s) => `${s.provider}: ${s.reason}`).join('; ')})`,
+        );
+      }
+      try {
+        const result = await service.getFundamentals(symbol, { forceRefresh: options.refresh === true });
+        const report = fundamentalsReport(result, skipped, Date.now());
+        deps.stdout(
+          options.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : `${renderReport(report)}\n`,
+        );
+      } catch (error) {
+        if (error instanceof FundamentalsError) {
+          throw new CliError(error.message, error.code === 'INVALID_INPUT' ? 2 : 1);
+        }
+        throw error;
+      }
+    });
+}
+
+function parseProviders(list: string | undefined): FundamentalsProviderName[] | undefined {
+  if (list === undefined) return undefined;
+  const names = list.split(',').map((name) => name.trim().toLowerCase());
+  const unknown = names.filter((name) => !(PROVIDERS as readonly string[]).includes(name));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new CliError(
+      `--providers: unknown provider ${JSON.stringify(unknown[0] ?? '')} (expected a comma-separated list of ${PROVIDERS.join(', ')})`,
+      2,
+    );
+  }
+  return [...new Set(names)] as FundamentalsProviderName[];
+}
+
+/** The report as text: the fields table, then the providers, flags, failures and skipped providers. */
+export function renderReport(report: FundamentalsReport): string {
+  const lines = [
+    `${report.symbol}  strategy ${report.strategy}${report.stale ? '  STALE: every provider failed, last good copies shown' : ''}`,
+    '',
+    ...textTable(
+      ['field', 'value', 'unit', 'period', 'source', 'age'],
+      report.fields.map((f) => [
+        f.field,
+        f.value === null ? '-' : String(f.value),
+        f.unit ?? f.currency ?? '',
+        f.period ?? '',
+        f.source,
+        formatAge(f.ageMs),
+      ]),
+    ),
+    '',
+    'providers:',
+    ...report.providers.map((p) => `  ${p.provider}  ${p.origin}  ${formatAge(p.ageMs)} old`),
+  ];
+  const section = (title: string, items: string[]) =>
+    items.length === 0 ? [] : ['', `${title}:`, ...items.map((item) => `  ${item}`)];
+  lines.push(
+    ...section(
+      'flags',
+      report.flags.map((f) => `${f.kind}  ${f.field}  (${f.providers.join(', ')}) ${f.message}`),
+    ),
+    ...section(
+      'failed',
+      report.failures.map((f) => `${f.provider}  ${f.code}  ${f.message}`),
+    ),
+    ...section(
+      'skipped',
+      report.skipped.map((s) => `${s.provider}  ${s.reason}`),
+    ),
+  );
+  return lines.join('\n');
+}
