@@ -4,9 +4,11 @@ import {
   formatAge,
   FundamentalsError,
   fundamentalsReport,
+  PgSnapshotHistory,
   type FundamentalsProviderName,
   type FundamentalsReport,
 } from '@tickline/fundamentals';
+import { connectDatabase } from '@tickline/storage';
 import { Option, type Command } from 'commander';
 import { CliError } from './cliError';
 import type { CliDeps } from './program';
@@ -40,19 +42,24 @@ export function addFundamentalsCommand(
     .action(async (symbol: string, options: FundamentalsOptions) => {
       const providers = parseProviders(options.providers);
       const config = getConfig();
-      const { service, skipped } = createFundamentalsService({
-        root: config.cache.dir,
-        ...config.fundamentals,
-        ...(providers ? { providers } : {}),
-        venues: config.venues,
-      });
+      // With a database configured, what is fetched is also kept as history.
+      const db = config.database.url ? connectDatabase(config.database.url, { max: 1 }) : undefined;
+      const { service, skipped } = createFundamentalsService(
+        {
+          root: config.cache.dir,
+          ...config.fundamentals,
+          ...(providers ? { providers } : {}),
+          venues: config.venues,
+        },
+        db ? { history: new PgSnapshotHistory(db) } : {},
+      );
       const asked = providers ?? config.fundamentals.providers;
-      if (skipped.length === asked.length) {
-        throw new CliError(
-          `fundamentals: no provider can be asked (${skipped.map((s) => `${s.provider}: ${s.reason}`).join('; ')})`,
-        );
-      }
       try {
+        if (skipped.length === asked.length) {
+          throw new CliError(
+            `fundamentals: no provider can be asked (${skipped.map((s) => `${s.provider}: ${s.reason}`).join('; ')})`,
+          );
+        }
         const result = await service.getFundamentals(symbol, { forceRefresh: options.refresh === true });
         const report = fundamentalsReport(result, skipped, Date.now());
         deps.stdout(
@@ -63,6 +70,8 @@ export function addFundamentalsCommand(
           throw new CliError(error.message, error.code === 'INVALID_INPUT' ? 2 : 1);
         }
         throw error;
+      } finally {
+        await db?.$pool.end();
       }
     });
 }

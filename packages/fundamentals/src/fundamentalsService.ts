@@ -14,6 +14,7 @@ import type { Tolerance } from './combine/consensus';
 import type { ValidationBounds } from './combine/validateField';
 import { SnapshotStore } from './cache/snapshotStore';
 import { isFresh, resolveTtl, ttlMs, type TtlDays } from './cache/ttl';
+import type { SnapshotHistorySink } from './history/snapshotHistory';
 
 export interface FundamentalsServiceOptions {
   /** Root of the file cache (config `cache.dir`); files go under `{root}/fundamentals`. */
@@ -34,6 +35,8 @@ export interface FundamentalsServiceOptions {
   bounds?: ValidationBounds;
   /** [Date.now] */
   now?: () => number;
+  /** Where each fetched record and each new combined view is also recorded (PostgreSQL history) [none]. */
+  history?: SnapshotHistorySink;
 }
 
 export interface GetFundamentalsOptions {
@@ -145,7 +148,7 @@ export class FundamentalsService {
     const onFile = await this.store.latestGood(symbol, COMBINED);
     if (!onFile || onFile.fetchedAt < newest || !sameStrategy(onFile.combination, strategy)) {
       const record = combined.record;
-      await this.store.write({
+      const written = await this.store.write({
         provider: COMBINED,
         symbol,
         fetchedAt: now,
@@ -153,6 +156,14 @@ export class FundamentalsService {
         combination: combined.combination,
       });
       await this.store.cleanup(symbol, COMBINED, this.options.cleanup);
+      await this.options.history?.insert({
+        symbol,
+        provider: COMBINED,
+        fetchedAt: now,
+        record,
+        combination: combined.combination,
+        qualityScore: written.qualityScore,
+      });
     }
     return { ...served, combined };
   }
@@ -167,6 +178,14 @@ export class FundamentalsService {
       record,
     });
     await this.store.cleanup(symbol, source.name, this.options.cleanup);
+    // After the file: the cache stays the store of record; history is a copy of what was written.
+    await this.options.history?.insert({
+      symbol,
+      provider: source.name,
+      fetchedAt,
+      record,
+      qualityScore: snapshot.qualityScore,
+    });
     return snapshot;
   }
 

@@ -29,3 +29,4 @@ export * from './combine/combineFundamentals';
 export * from './createFundamentalsService';
 export * from './gatedSource';
 export * from './fundamentalsReport';
+export * from './history/snapshotHistory';
