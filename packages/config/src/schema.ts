@@ -281,9 +281,37 @@ const FundamentalsSchema = z
       })
       .prefault({})
       .describe('Cache TTL per data type.'),
+    refresh: z
+      .strictObject({
+        universes: z
+          .array(
+            z.strictObject({
+              name: text('expected a universe name').regex(/^[A-Za-z0-9_-]+$/, {
+                error: 'expected a universe name of letters, digits, _ and -',
+              }),
+              symbols: z
+                .array(
+                  text().regex(/^[^\s:a-z]{1,40}$/, {
+                    error: 'expected an upper-case symbol without spaces or ":", e.g. AAPL',
+                  }),
+                )
+                .min(1, { error: 'expected at least one symbol' }),
+              cron: text('expected a cron pattern, e.g. "0 6 * * 1-5"'),
+            }),
+          )
+          .default([])
+          .describe(
+            'Universes refreshed on a schedule by the fundamentals service: `{name, symbols, cron}` each (cron in UTC; six fields for seconds).',
+          ),
+        attempts: positiveInt()
+          .default(3)
+          .describe('Tries of one symbol refresh while every provider fails, with exponential backoff.'),
+      })
+      .prefault({})
+      .describe('Scheduled refresh jobs (BullMQ).'),
   })
   .prefault({})
-  .describe('Fundamentals (FMP, Yahoo, Alpha Vantage): provider order, merging, cache TTLs.');
+  .describe('Fundamentals (FMP, Yahoo, Alpha Vantage): provider order, merging, cache TTLs, refresh jobs.');
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

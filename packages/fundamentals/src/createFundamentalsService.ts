@@ -4,6 +4,8 @@ import type { CombinationStrategy } from './combine/combineFundamentals';
 import { FmpSource } from './fmp/fmpSource';
 import type { FundamentalsSource } from './fundamentalsSource';
 import { FundamentalsService, type FundamentalsServiceOptions } from './fundamentalsService';
+import type { ProviderGate } from '@tickline/providers';
+import { GatedSource } from './gatedSource';
 import type { HttpGet } from './http';
 import { YahooSource } from './yahoo/yahooSource';
 
@@ -26,6 +28,9 @@ export interface FundamentalsSettings {
   };
 }
 
+/** Requests one fetch makes, booked on the provider's rate limit. */
+const REQUESTS: Record<string, number> = { fmp: 3, yahoo: 1, alphavantage: 1 };
+
 /** A provider left out, and what to set to include it. */
 export interface SkippedProvider {
   provider: FundamentalsProviderName;
@@ -38,7 +43,11 @@ export interface SkippedProvider {
  */
 export function createFundamentalsService(
   settings: FundamentalsSettings,
-  extra: Partial<FundamentalsServiceOptions> & { http?: HttpGet } = {},
+  extra: Partial<FundamentalsServiceOptions> & {
+    http?: HttpGet;
+    /** Each provider's gate (shared Redis rate limit, breaker); without it, sources call directly. */
+    gateFor?: (provider: FundamentalsProviderName) => ProviderGate;
+  } = {},
 ): { service: FundamentalsService; skipped: SkippedProvider[] } {
   const sources: FundamentalsSource[] = [];
   const skipped: SkippedProvider[] = [];
@@ -70,13 +79,19 @@ export function createFundamentalsService(
       );
     }
   }
+  const { gateFor, ...options } = extra;
+  const gated = gateFor
+    ? sources.map(
+        (s) => new GatedSource(s, gateFor(s.name as FundamentalsProviderName), REQUESTS[s.name] ?? 1),
+      )
+    : sources;
   const service = new FundamentalsService({
     root: settings.root,
-    sources,
+    sources: gated,
     strategy: settings.strategy,
     tolerance: { relative: settings.tolerance, absolute: 1e-9 },
     ttlDays: settings.ttlDays,
-    ...extra,
+    ...options,
   });
   return { service, skipped };
 }

@@ -1,0 +1,2 @@
+export * from './refreshSchedule';
+export * from './refreshJobs';
