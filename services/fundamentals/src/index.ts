@@ -1,2 +1,3 @@
 export * from './refreshSchedule';
 export * from './refreshJobs';
+export * from './fundamentalsRefreshService';

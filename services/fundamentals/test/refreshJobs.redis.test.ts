@@ -2,10 +2,12 @@ import { promises as fs } from 'node:fs';
 import { ConfigSchema } from '@tickline/config';
 import { createFundamentalsService, PgSnapshotHistory, SnapshotStore } from '@tickline/fundamentals';
 import { ProviderGate, RedisRateLimiter } from '@tickline/providers';
+import { startApp } from '@tickline/runtime';
 import { redisTestContext, waitFor, type RedisTestContext } from '@tickline/testkit';
 import { AV_KEY, FMP_KEY, startMocks, type Mocks } from '../../../packages/fundamentals/test/support/mocks';
 import { tempRoot } from '../../../packages/fundamentals/test/support/service';
-import { useMigratedSchema } from '../../../packages/storage/test/testDatabase';
+import { DATABASE_URL, useMigratedSchema } from '../../../packages/storage/test/testDatabase';
+import { createFundamentalsRefreshService } from '../src/fundamentalsRefreshService';
 import { RefreshJobs, syncSchedules } from '../src/refreshJobs';
 
 const pg = useMigratedSchema();
@@ -111,4 +113,30 @@ it('fails over when a provider fails, and retries a symbol while every provider 
   expect(await store.latestGood('AAPL', 'fmp')).toBeUndefined();
   await waitFor(async () => (await historyProviders('AAPL')).includes('combined'), { timeoutMs: 5_000 });
   expect(await historyProviders('AAPL')).toEqual(['combined', 'yahoo']);
+});
+
+it('runs as the fundamentals service: config in, scheduled refreshes into the cache and the database', async () => {
+  const schema = pg.current().schema;
+  const config = ConfigSchema.parse({
+    prefix: ctx.prefix,
+    metrics: { port: 0 },
+    log: { level: 'silent' },
+    cache: { dir: root },
+    database: { url: `${DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}` },
+    fundamentals: { refresh: { universes: [{ name: 'one', symbols: ['AAPL'], cron: '* * * * * *' }] } },
+    venues: {
+      fmp: { restUrl: mocks.urls.fmp, apiKey: FMP_KEY },
+      yahoo: { restUrl: mocks.urls.yahoo },
+      alphavantage: { restUrl: mocks.urls.alphaVantage },
+    },
+  });
+  const app = await startApp({ services: [createFundamentalsRefreshService()], config });
+  try {
+    await waitFor(async () => (await historyProviders('AAPL')).includes('combined'), { timeoutMs: 15_000 });
+    expect(await historyProviders('AAPL')).toEqual(['combined', 'fmp', 'yahoo']);
+    expect(await new SnapshotStore(root).latestGood('AAPL', 'yahoo')).toBeDefined();
+    expect(mocks.alphaVantage.count()).toBe(0); // no key: skipped
+  } finally {
+    await app.close();
+  }
 });
