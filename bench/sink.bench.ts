@@ -89,7 +89,8 @@ async function sinkRun(
   // Where the time went: writing batches (both stores, PostgreSQL's work included) versus the rest
   // (reading Redis, decoding, validating, acking), which overlaps the writes in part.
   const histogram = await app.metrics.getSingleMetric('tickline_sink_batch_seconds')?.get();
-  const value = (name: string) => histogram?.values.find((v) => v.metricName === name)?.value ?? 0;
+  const value = (name: string) =>
+    histogram?.values.find((v) => (v as { metricName?: string }).metricName === name)?.value ?? 0;
   const batches = value('tickline_sink_batch_seconds_count');
   const writing = value('tickline_sink_batch_seconds_sum');
   console.log(
