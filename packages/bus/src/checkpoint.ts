@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import type Redis from 'ioredis';
+import type { RedisClient } from './redisClient';
 import { hashTagOf } from './keys';
 import { formatPosition, parsePosition } from './consumerPositions';
 import { messageOf } from './consumerEntries';
 import { compareRecordPositions, type RecordPosition } from './streamId';
 
 export interface CheckpointerOptions {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** The checkpoint hash, normally `streamKeys(prefix).checkpoint(consumer, instrument)`. */
   readonly key: string;
   /** The input stream whose entries a commit acknowledges. */

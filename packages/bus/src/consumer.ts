@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import { connectionOptionsOf, duplicateClient, type RedisClient } from './redisClient';
 import { hashTagOf } from './keys';
 import { decodeEntry, messageOf, parseReadReply, type RawEntry } from './consumerEntries';
 import {
@@ -22,13 +22,13 @@ import {
 
 export interface StreamConsumerOptions {
   /** Connection for acks, claims, pending queries and dead letters. Not closed by the consumer. */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /**
    * Connection for XREADGROUP BLOCK; its commandTimeout and socketTimeout must exceed `blockMs`. Default:
    * `redis.duplicate()` with commandTimeout = blockMs + (redis's commandTimeout or 5000) and the socket
    * timeout raised to match, owned and closed by `stop()`.
    */
-  readonly blockingRedis?: Redis;
+  readonly blockingRedis?: RedisClient;
   /** Streams to consume; they must share one hash tag (one XREADGROUP must stay in one cluster slot). */
   readonly streams: readonly string[];
   readonly group: string;
@@ -86,8 +86,8 @@ export class StreamConsumer {
     handlerFailures: 0,
     errors: 0,
   };
-  private readonly redis: Redis;
-  private readonly blocking: Redis;
+  private readonly redis: RedisClient;
+  private readonly blocking: RedisClient;
   private readonly ownsBlocking: boolean;
   private readonly deadLetters: DeadLetterQueue;
   private readonly logger: ConsumerLogger;
@@ -126,7 +126,7 @@ export class StreamConsumer {
   }
 
   private checkBlockingTimeouts(): void {
-    const { commandTimeout, socketTimeout } = this.blocking.options;
+    const { commandTimeout, socketTimeout } = connectionOptionsOf(this.blocking);
     if (
       commandTimeout === undefined ||
       commandTimeout <= this.blockMs ||
@@ -139,15 +139,15 @@ export class StreamConsumer {
     }
   }
 
-  private duplicateForBlocking(): Redis {
-    const { commandTimeout, socketTimeout } = this.redis.options;
+  private duplicateForBlocking(): RedisClient {
+    const { commandTimeout, socketTimeout } = connectionOptionsOf(this.redis);
     if (commandTimeout === undefined) {
       this.logger.warn('bus consumer: redis has no commandTimeout; a stalled server would hang it');
     }
     const timeout = this.blockMs + (commandTimeout ?? 5000);
     // A socket timeout below the block time would destroy the connection during every quiet read.
     const socket = socketTimeout === undefined ? {} : { socketTimeout: Math.max(socketTimeout, timeout) };
-    const client = this.redis.duplicate({ commandTimeout: timeout, ...socket });
+    const client = duplicateClient(this.redis, { commandTimeout: timeout, ...socket });
     client.on('error', () => undefined); // the loop reports failed commands itself
     return client;
   }

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from './redisClient';
 import { fieldMap } from './consumerEntries';
 
 /** One rejected entry: what it was, why, where from, when. */
@@ -28,7 +28,7 @@ export interface StoredDeadLetter extends DeadLetter {
  */
 export class DeadLetterQueue {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly key: string,
   ) {}
 

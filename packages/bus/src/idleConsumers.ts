@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from './redisClient';
 
 // KEYS: stream. ARGV: group, name to keep, min idle ms. Atomic, so an entry read between the look and
 // the delete cannot be dropped from the pending list with its consumer.
@@ -22,7 +22,7 @@ return removed
  * again is re-created by XREADGROUP.
  */
 export async function removeIdleConsumers(
-  redis: Redis,
+  redis: RedisClient,
   stream: string,
   group: string,
   keep: string,

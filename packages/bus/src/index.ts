@@ -16,5 +16,7 @@ export * from './trimPolicy';
 export * from './trimStream';
 export * from './readStream';
 export * from './heartbeats';
+export * from './consumerGroups';
+export * from './bullConnection';
 export * from './lease';
 export * from './idleConsumers';

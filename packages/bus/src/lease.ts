@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from './redisClient';
 import { instrumentTag, type InstrumentRef } from './keys';
 
 // KEYS: lease. ARGV: token, ttl ms. Takes a free lease or extends one's own; 1 when held afterwards.
@@ -35,7 +35,7 @@ export function leaseKey(prefix: string, owner: string, instrument: InstrumentRe
  */
 export class Lease {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly key: string,
     readonly token: string,
     private readonly ttlMs: number,

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from './redisClient';
 
 /** Pending-entries-list helpers. Each command touches one stream key, so all are valid on Redis Cluster. */
 
@@ -15,7 +15,7 @@ export interface ClaimResult {
  * pending entries counts the delivery.
  */
 export async function claimIdleEntries(
-  redis: Redis,
+  redis: RedisClient,
   stream: string,
   group: string,
   consumer: string,
@@ -48,7 +48,7 @@ export async function claimIdleEntries(
 
 /** Delivery counts of `consumer`'s pending entries with ids in [start, end]. */
 export async function deliveryCounts(
-  redis: Redis,
+  redis: RedisClient,
   stream: string,
   group: string,
   consumer: string,
@@ -67,7 +67,7 @@ export async function deliveryCounts(
 
 /** How many pending entries each consumer of the group holds on `stream`. */
 export async function pendingByConsumer(
-  redis: Redis,
+  redis: RedisClient,
   stream: string,
   group: string,
 ): Promise<Map<string, number>> {
@@ -82,7 +82,7 @@ export async function pendingByConsumer(
 
 /** Whether any consumer of the group holds a pending entry of `stream` with an id below `id`. */
 export async function hasPendingBefore(
-  redis: Redis,
+  redis: RedisClient,
   stream: string,
   group: string,
   id: string,
@@ -93,7 +93,7 @@ export async function hasPendingBefore(
 
 /** Whether `consumer` holds any pending entry of `stream`. */
 export async function ownsPending(
-  redis: Redis,
+  redis: RedisClient,
   stream: string,
   group: string,
   consumer: string,

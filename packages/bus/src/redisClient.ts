@@ -17,7 +17,7 @@ export interface ClusterNode {
 export interface RedisConnectionOptions {
   /** `redis://[user@]host:port[/db]` or `rediss://` (TLS). Default `redis://127.0.0.1:6379`. */
   readonly url?: string;
-  /** Cluster seed nodes: when given, a `Cluster` client is made and `url` only supplies host defaults. */
+  /** Cluster seed nodes: when given, a `Cluster` client is made and `url` only supplies user, password and TLS. */
   readonly clusterNodes?: readonly ClusterNode[];
   /** ACL user (default: from the url, else `default`). */
   readonly username?: string;
@@ -25,7 +25,10 @@ export interface RedisConnectionOptions {
   readonly password?: string;
   /** `true` for TLS with system CAs, or node `tls` options (ca, cert, key, servername). Default: on for `rediss://`. */
   readonly tls?: boolean | TlsOptions;
-  /** Every command fails after this long instead of waiting forever (ioredis' default). Default 5000 ms. */
+  /**
+   * Every command fails after this long instead of waiting forever (ioredis' default). Default 5000 ms.
+   * 0: no command and no socket timeout, for connections that block on purpose (BullMQ's).
+   */
   readonly commandTimeoutMs?: number;
   /**
    * A connection that receives nothing for this long while commands are outstanding is destroyed and
@@ -114,17 +117,19 @@ function tlsOption(tls: RedisConnectionOptions['tls'], fromUrl: boolean): TlsOpt
 function baseOptions(options: RedisConnectionOptions, endpoint: Endpoint): RedisOptions {
   const o = { ...CONNECTION_DEFAULTS, ...definedOnly(options) };
   const tls = tlsOption(options.tls, endpoint.tls);
+  // 0 means unbounded (ioredis takes any number, 0 included, as a timeout): BullMQ's blocking connections.
+  const bounded = o.commandTimeoutMs > 0;
   return {
     username: options.username ?? endpoint.username,
     password: options.password ?? endpoint.password,
     ...(tls ? { tls } : {}),
     connectionName: o.name,
     connectTimeout: o.connectTimeoutMs,
-    socketTimeout: o.socketTimeoutMs ?? o.commandTimeoutMs,
+    ...(bounded ? { socketTimeout: o.socketTimeoutMs ?? o.commandTimeoutMs } : {}),
     maxRetriesPerRequest: o.maxRetriesPerRequest,
     retryStrategy: (times) => reconnectDelay(times, o.retryBaseMs, o.retryMaxMs),
     ...options.extra,
-    commandTimeout: o.commandTimeoutMs,
+    ...(bounded ? { commandTimeout: o.commandTimeoutMs } : {}),
   };
 }
 
@@ -181,4 +186,38 @@ export function createRedis(options: RedisConnectionOptions = {}): RedisClient {
 /** True for a `Cluster` client: pipelines must then hold keys of one slot. */
 export function isCluster(client: RedisClient): client is Cluster {
   return client instanceof Cluster;
+}
+
+/** The connection options of a client: a Cluster's are those it gives each node connection. */
+export function connectionOptionsOf(client: RedisClient): RedisOptions {
+  return isCluster(client) ? (client.options.redisOptions ?? {}) : client.options;
+}
+
+/**
+ * A new client to the same server or cluster, its connection options overridden (e.g. a longer command
+ * timeout for blocking reads). A Cluster copy opens its own connections to every node.
+ */
+export function duplicateClient(client: RedisClient, overrides: RedisOptions): RedisClient {
+  if (!isCluster(client)) return client.duplicate(overrides);
+  return client.duplicate(undefined, {
+    redisOptions: { ...client.options.redisOptions, ...overrides },
+  });
+}
+
+/**
+ * Every key matching `pattern` (SCAN, never KEYS). A Cluster's SCAN would cover one random node: each
+ * master is scanned instead.
+ */
+export async function scanKeys(client: RedisClient, pattern: string, count = 500): Promise<string[]> {
+  const nodes: Redis[] = isCluster(client) ? client.nodes('master') : [client];
+  const found: string[] = [];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', count);
+      found.push(...batch);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+  return found;
 }

@@ -1,4 +1,4 @@
-import { createRedis, reconnectDelay, redactSecrets, type BusLogger } from '@tickline/bus';
+import { bullConnection, createRedis, reconnectDelay, redactSecrets, type BusLogger } from '@tickline/bus';
 import { RedisServer, waitFor } from '@tickline/testkit';
 
 const PASSWORD = 'pw-3f9c1d-very-secret';
@@ -94,6 +94,24 @@ describe('connection helpers', () => {
 
   test('redactSecrets removes every occurrence', () => {
     expect(redactSecrets('a s3 b s3', ['s3', undefined])).toBe('a *** b ***');
+  });
+
+  test('a BullMQ connection has no command or socket timeout and no retry limit per request', async () => {
+    const bounded = createRedis({ commandTimeoutMs: 100 });
+    const bull = bullConnection({ commandTimeoutMs: 100 }, 'test-bull');
+    try {
+      expect(bounded.options).toMatchObject({ commandTimeout: 100, socketTimeout: 100 });
+      expect(bull.options).not.toHaveProperty('commandTimeout');
+      expect(bull.options).not.toHaveProperty('socketTimeout');
+      expect((bull.options as { maxRetriesPerRequest: unknown }).maxRetriesPerRequest).toBeNull();
+      // A blocking wait longer than the settings' command timeout ends by itself, not by a timeout.
+      const key = `tl-test-bull-${Date.now()}`;
+      await expect(bounded.call('BLPOP', key, '0.3')).rejects.toThrow(/timed out/i);
+      expect(await bull.call('BLPOP', key, '0.3')).toBeNull();
+    } finally {
+      bounded.disconnect();
+      bull.disconnect();
+    }
   });
 
   test('an invalid url is named without its content', () => {

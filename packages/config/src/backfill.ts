@@ -56,7 +56,8 @@ const LimitSchema = z.strictObject({
   marginMs: whole(0, 'expected an integer >= 0 (ms)').optional(),
 });
 
-const limits = (provider: string, fallback: z.input<typeof LimitSchema>[]) =>
+/** A provider's rate limits (several windows at once), shared by every worker through Redis. */
+export const providerLimits = (provider: string, fallback: z.input<typeof LimitSchema>[]) =>
   z
     .array(LimitSchema, { error: 'expected a list of {limit, windowMs, marginMs?}' })
     .min(1, { error: 'expected at least one limit' })
@@ -86,14 +87,14 @@ export const BackfillSchema = z
       .describe('Provider rules, first match wins: by asset class and timeframe, an ordered failover list.'),
     limits: z
       .strictObject({
-        binance: limits('Binance (request weight per IP; klines weigh 2)', [
+        binance: providerLimits('Binance (request weight per IP; klines weigh 2)', [
           { limit: 6000, windowMs: 60000, marginMs: 1000 },
         ]),
-        alpaca: limits('Alpaca (requests; 200/min on the free plan)', [
+        alpaca: providerLimits('Alpaca (requests; 200/min on the free plan)', [
           { limit: 200, windowMs: 60000, marginMs: 1000 },
         ]),
-        yahoo: limits('Yahoo (no published quota)', [{ limit: 60, windowMs: 60000, marginMs: 1000 }]),
-        alphavantage: limits('Alpha Vantage (free key: 1/s and 25/day)', [
+        yahoo: providerLimits('Yahoo (no published quota)', [{ limit: 60, windowMs: 60000, marginMs: 1000 }]),
+        alphavantage: providerLimits('Alpha Vantage (free key: 1/s and 25/day)', [
           { limit: 1, windowMs: 1000, marginMs: 200 },
           { limit: 25, windowMs: 86_400_000 },
         ]),

@@ -27,6 +27,7 @@ const secret = (name: string, path: string): EnvBinding => bind(name, path, 'str
 export const ENV_BINDINGS: readonly EnvBinding[] = [
   bind('TICKLINE_PREFIX', 'prefix'),
   bind('REDIS_URL', 'redis.url'),
+  bind('REDIS_CLUSTER_NODES', 'redis.cluster', 'list'),
   bind('REDIS_USERNAME', 'redis.username'),
   secret('REDIS_PASSWORD', 'redis.password'),
   bind('DATABASE_URL', 'database.url'),

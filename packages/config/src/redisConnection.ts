@@ -5,6 +5,8 @@ import type { TicklineConfig } from './loadConfig';
 /** What a Redis client needs from the config (the shape `createRedis` of @tickline/bus takes). */
 export interface RedisConnectionSettings {
   readonly url: string;
+  /** Redis Cluster seed nodes (`redis.cluster`); absent for a single server. */
+  readonly clusterNodes?: readonly { readonly host: string; readonly port: number }[];
   readonly username?: string;
   readonly password?: string;
   readonly tls: false | ConnectionOptions;
@@ -14,9 +16,10 @@ export interface RedisConnectionSettings {
 
 /** The config's Redis section as connection settings: ACL user, password and TLS included. */
 export function redisConnectionSettings(config: TicklineConfig): RedisConnectionSettings {
-  const { url, username, password, tls, commandTimeoutMs, connectTimeoutMs } = config.redis;
+  const { url, cluster, username, password, tls, commandTimeoutMs, connectTimeoutMs } = config.redis;
   return {
     url,
+    ...(cluster.length === 0 ? {} : { clusterNodes: cluster.map(clusterNode) }),
     ...(username === undefined ? {} : { username }),
     ...(password === undefined ? {} : { password }),
     tls: tls.enabled
@@ -28,5 +31,14 @@ export function redisConnectionSettings(config: TicklineConfig): RedisConnection
       : false,
     commandTimeoutMs,
     connectTimeoutMs,
+  };
+}
+
+/** `host:port` or `[v6 address]:port` as a cluster seed node. */
+function clusterNode(address: string): { host: string; port: number } {
+  const colon = address.lastIndexOf(':');
+  return {
+    host: address.slice(0, colon).replace(/^\[(.*)\]$/, '$1'),
+    port: Number(address.slice(colon + 1)),
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { BackfillSchema } from './backfill';
+import { BackfillSchema, providerLimits } from './backfill';
+import { IngestorSchema } from './ingestor';
 import { instrumentIdProblem, VENUE_NAMES } from './venues';
 
 // The one schema every service shares. Each field carries its default and a description here, and
@@ -50,6 +51,20 @@ const RedisSchema = z
     url: url(['redis', 'rediss'])
       .default('redis://127.0.0.1:6379')
       .describe('Redis server. `rediss://` turns TLS on. A password inside the URL is a secret.'),
+    cluster: z
+      .array(
+        text('expected host:port').refine(
+          (value) => /^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):\d{1,5}$/.test(value),
+          {
+            error: 'expected host:port',
+          },
+        ),
+        { error: 'expected a list of host:port' },
+      )
+      .default([])
+      .describe(
+        'Redis Cluster seed nodes as `host:port` (a few masters; the rest are discovered). When set, the streams, leases, checkpoints, heartbeats and rate limits go to the cluster and `url` only supplies user, password and TLS; BullMQ queues (backfill, fundamentals) still use `url`. See docs/scale-out.md.',
+      ),
     username: text().optional().describe('Redis ACL user (overrides the one in the URL).'),
     password: secret('Redis password (overrides the one in the URL). Environment only.'),
     tls: z
@@ -309,6 +324,10 @@ const FundamentalsSchema = z
       })
       .prefault({})
       .describe('Scheduled refresh jobs (BullMQ).'),
+    fmpLimits: providerLimits(
+      'Financial Modeling Prep (requests; 250/day on the free plan, raise for paid plans)',
+      [{ limit: 250, windowMs: 86_400_000 }],
+    ),
   })
   .prefault({})
   .describe('Fundamentals (FMP, Yahoo, Alpha Vantage): provider order, merging, cache TTLs, refresh jobs.');
@@ -363,6 +382,7 @@ export const ConfigSchema = z
       .prefault({})
       .describe('Strategy gateway.'),
     bus: BusSchema,
+    ingestor: IngestorSchema,
     aggregator: AggregatorSchema,
     fundamentals: FundamentalsSchema,
     backfill: BackfillSchema,
@@ -387,6 +407,11 @@ export const ConfigSchema = z
           .default(5000)
           .describe(
             'How often each service writes its heartbeat to Redis for `tickline status`; 0 turns heartbeats off.',
+          ),
+        readyMaxLag: int(0, Number.MAX_SAFE_INTEGER, 'expected a number of entries, 0 to disable')
+          .default(100000)
+          .describe(
+            '`/readyz` of a consuming service (aggregator, sink) fails while its consumer group is more than this many stream entries behind on any stream; 0 turns the check off.',
           ),
       })
       .prefault({})

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { label, unitInterval } from './numberSchemas';
 
 /**
- * The flag codes Tickline writes; each rule, weight and threshold is in docs/quality.md. `filled` and
- * `incomplete` describe how a bar was made; the others are data-quality findings.
+ * The flag codes Tickline writes; each rule, weight and threshold is in docs/quality.md. `filled`,
+ * `incomplete` and `repaired` (a bar rewritten from the venue's history after a feed gap, by the
+ * backfill's gap repair) describe how a bar was made; the others are data-quality findings.
  */
 export const QUALITY_FLAG_CODES = [
   'gap',
@@ -18,6 +19,7 @@ export const QUALITY_FLAG_CODES = [
   'source_volume',
   'filled',
   'incomplete',
+  'repaired',
 ] as const;
 export type QualityFlagCode = (typeof QUALITY_FLAG_CODES)[number];
 

@@ -4,3 +4,4 @@ export * from './redisServer';
 export * from './waitFor';
 export * from './faultProxy';
 export * from './spawnTs';
+export * from './redisCluster';
