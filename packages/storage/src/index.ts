@@ -25,9 +25,17 @@ export {
 export { upsertBars, copyInto, type UpsertOptions } from './db/upsertBars';
 export { COPY_COLUMNS, barsToCopyText, copyField } from './db/copyText';
 export { queryBars, queryBarChunks, type BarQuery } from './db/queryBars';
+export { queryBarsCsv, type BarsCsvOptions } from './db/queryBarsCsv';
+export { BARS_CSV_HEADER, barsCsvLines, isoTimeFormatter } from './barsCsv';
+export { barJson, type BarJson } from './barJson';
 
 export { writeCachedBars, type CacheWriteResult } from './cache/writeCachedBars';
-export { readCachedBars, readCachedBarChunks, type CacheQuery } from './cache/readCachedBars';
+export {
+  readCachedBars,
+  readCachedBarChunks,
+  readCachedBarsCsv,
+  type CacheQuery,
+} from './cache/readCachedBars';
 export {
   verifyCache,
   type VerifyReport,

@@ -6,7 +6,9 @@ import { StorageError } from '../storageError';
 import { rowsAscending } from './ascendingRows';
 import { pipelineFile, yearFile } from './cachePaths';
 import { parseCsvRows, type RowContext } from './csvCodec';
-import { barSlices, isVenue, readGzipText, readYearMetadata } from './yearFileIo';
+import { barSlices, csvSlices, isVenue, readGzipText, readYearMetadata } from './yearFileIo';
+import { csvTextOf, type CsvText } from './csvTextRows';
+import { barsCsvLines, isoTimeFormatter } from '../barsCsv';
 import { sortedBars } from './writeCachedBars';
 
 /** Bars of one symbol and timeframe starting in [from, to) (epoch ms). */
@@ -41,11 +43,7 @@ export async function readCachedBars(root: string, query: CacheQuery): Promise<B
 export async function* readCachedBarChunks(root: string, query: CacheQuery): AsyncGenerator<Bar[]> {
   checkRange(query);
   if (query.from === query.to) return;
-  const files: string[] = [];
-  const lastYear = new Date(query.to - 1).getUTCFullYear();
-  for (let year = new Date(query.from).getUTCFullYear(); year <= lastYear; year++) {
-    files.push(yearFile(root, query.symbol, query.timeframe, year));
-  }
+  const files = yearFiles(root, query);
   const pipeline = pipelineFile(root, query.symbol);
   if (query.timeframe === '1m' && (await exists(pipeline))) {
     const all: Bar[] = [];
@@ -57,42 +55,110 @@ export async function* readCachedBarChunks(root: string, query: CacheQuery): Asy
   let last = Number.NEGATIVE_INFINITY;
   for (const file of files) {
     for await (const chunk of fileChunks(file, query)) {
-      if (chunk[0]!.start <= last) {
-        throw new StorageError(
-          'CACHE_CORRUPT',
-          `${file} holds bars that belong before the previous year file's; run cache verify/repair`,
-        );
-      }
+      if (chunk[0]!.start <= last) throw outOfOrder(file);
       last = chunk[chunk.length - 1]!.start;
       yield chunk;
     }
   }
 }
 
-/** One file's bars in [from, to), in start order and unique: slices when the file is ascending, else one merged chunk. */
-async function* fileChunks(file: string, query: CacheQuery): AsyncGenerator<Bar[]> {
+/** A file's text and what its rows do not say; undefined when the file does not exist. */
+async function openFile(
+  file: string,
+  query: CacheQuery,
+): Promise<{ text: string; context: RowContext } | undefined> {
   const context = await fileContext(file, query);
   const text = await readGzipText(file);
-  if (text === undefined) return;
+  if (text === undefined) return undefined;
   if (context.venue === undefined) {
     throw new StorageError(
       'CACHE_BAD_PATH',
       `${file} does not say which venue its bars come from (no known data_source in its metadata): pass venue in the query`,
     );
   }
-  const rowContext = { ...context, venue: context.venue };
+  return { text, context: { ...context, venue: context.venue } };
+}
+
+/** One file's bars in [from, to), in start order and unique: slices when the file is ascending, else one merged chunk. */
+async function* fileChunks(file: string, query: CacheQuery): AsyncGenerator<Bar[]> {
+  const opened = await openFile(file, query);
+  if (opened === undefined) return;
+  const { text, context } = opened;
   const inRange = (bar: Bar) => bar.start >= query.from && bar.start < query.to;
   if (rowsAscending(text, parseCsvRows(text, 0, 1, []))) {
-    for (const slice of barSlices(file, text, rowContext)) {
+    for (const slice of barSlices(file, text, context)) {
       const kept = slice.filter(inRange);
       if (kept.length > 0) yield kept;
     }
     return;
   }
+  const merged = mergedBars(file, text, context, query);
+  if (merged.length > 0) yield merged;
+}
+
+/** The bars of a file in [from, to) whose rows are not strictly ascending: merged by precedence, sorted. */
+function mergedBars(file: string, text: string, context: RowContext, query: CacheQuery): Bar[] {
   const all: Bar[] = [];
-  for (const slice of barSlices(file, text, rowContext))
-    for (const bar of slice) if (inRange(bar)) all.push(bar);
-  if (all.length > 0) yield sortedBars(mergeByPrecedence([], all).values());
+  for (const slice of barSlices(file, text, context))
+    for (const bar of slice) if (bar.start >= query.from && bar.start < query.to) all.push(bar);
+  return all.length === 0 ? [] : sortedBars(mergeByPrecedence([], all).values());
+}
+
+/**
+ * The bars of {@link readCachedBarChunks} as the bars CSV (barsCsv.ts, without its header), in pieces:
+ * the text barsCsvLines gives for those bars, but the rows of a Tickline year file in start order
+ * become text straight from the file's (csvTextRows), with no Bar built for them.
+ */
+export async function* readCachedBarsCsv(root: string, query: CacheQuery): AsyncGenerator<string> {
+  checkRange(query);
+  if (query.from === query.to) return;
+  const iso = isoTimeFormatter();
+  if (query.timeframe === '1m' && (await exists(pipelineFile(root, query.symbol)))) {
+    for await (const chunk of readCachedBarChunks(root, query)) yield barsCsvLines(chunk, iso);
+    return;
+  }
+  let last = Number.NEGATIVE_INFINITY;
+  for (const file of yearFiles(root, query)) {
+    for await (const piece of fileCsv(file, query, iso)) {
+      if (piece.first <= last) throw outOfOrder(file);
+      last = piece.last;
+      yield piece.lines;
+    }
+  }
+}
+
+/** One file's rows in [from, to) as CsvText pieces (none empty). */
+async function* fileCsv(
+  file: string,
+  query: CacheQuery,
+  iso: (ms: number) => string,
+): AsyncGenerator<CsvText> {
+  const opened = await openFile(file, query);
+  if (opened === undefined) return;
+  const { text, context } = opened;
+  if (rowsAscending(text, parseCsvRows(text, 0, 1, []))) {
+    for (const piece of csvSlices(file, text, context, query, iso)) if (piece.lines !== '') yield piece;
+    return;
+  }
+  const merged = mergedBars(file, text, context, query);
+  if (merged.length > 0) yield csvTextOf(merged, iso);
+}
+
+/** The year files of the query's range, in order. */
+function yearFiles(root: string, query: CacheQuery): string[] {
+  const files: string[] = [];
+  const lastYear = new Date(query.to - 1).getUTCFullYear();
+  for (let year = new Date(query.from).getUTCFullYear(); year <= lastYear; year++) {
+    files.push(yearFile(root, query.symbol, query.timeframe, year));
+  }
+  return files;
+}
+
+function outOfOrder(file: string): StorageError {
+  return new StorageError(
+    'CACHE_CORRUPT',
+    `${file} holds bars that belong before the previous year file's; run cache verify/repair`,
+  );
 }
 
 async function fileContext(

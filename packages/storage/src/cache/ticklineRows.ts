@@ -32,6 +32,22 @@ export function decimalAt(text: string, start: number, end: number): number {
   return negative ? -value : value;
 }
 
+/** Where the line at `pos` ends: its newline, or the end of the text. */
+export function lineEndAt(text: string, pos: number): number {
+  const end = text.indexOf('\n', pos);
+  return end === -1 ? text.length : end;
+}
+
+/**
+ * The first quote at or after `pos`, given the last answer `quote` (-1 at first): searched again only
+ * once passed, else a file without quotes would be searched to its end for every row. Infinity when none.
+ */
+export function nextQuote(text: string, pos: number, quote: number): number {
+  if (quote >= pos || quote === Number.POSITIVE_INFINITY) return quote;
+  const next = text.indexOf('"', pos);
+  return next === -1 ? Number.POSITIVE_INFINITY : next;
+}
+
 /**
  * Rows of a file with exactly Tickline's columns (CACHE_COLUMNS), decoded straight from the text: no
  * array of field strings per row, numbers read in place, the source string shared while it repeats.
@@ -51,17 +67,13 @@ export function ticklineRows(
   let source = '';
   let quote = -1;
   for (let n = 0; n < limit && pos < length;) {
-    let end = text.indexOf('\n', pos);
-    if (end === -1) end = length;
+    const end = lineEndAt(text, pos);
     const lineEnd = end > pos && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
     if (lineEnd === pos) {
       pos = end + 1; // an empty line
       continue;
     }
-    if (quote < pos && quote !== Number.POSITIVE_INFINITY) {
-      quote = text.indexOf('"', pos);
-      if (quote === -1) quote = Number.POSITIVE_INFINITY;
-    }
+    quote = nextQuote(text, pos, quote);
     const bar = fastRow(text, pos, lineEnd, quote, context, source);
     if (bar === undefined) {
       const rows: string[][] = [];

@@ -14,6 +14,7 @@ import {
   type RowContext,
 } from './csvCodec';
 import { ticklineRows } from './ticklineRows';
+import { csvTextOf, csvTextRows, type CsvText } from './csvTextRows';
 import { readJson, type YearMetadata } from './cacheMetadata';
 import { yearMetadataFile } from './cachePaths';
 
@@ -51,12 +52,7 @@ const SLICE_ROWS = 8192;
  * `from`: where to start (a row start after the header; default the first row).
  */
 export function* barSlices(file: string, text: string, context: RowContext, from = 0): Generator<Bar[]> {
-  const corrupt = (error: unknown) => {
-    if (!(error instanceof RowError) && !(error instanceof SyntaxError)) return error;
-    return new StorageError('CACHE_CORRUPT', `${file}: ${error.message}; run cache verify/repair`, {
-      cause: error,
-    });
-  };
+  const corrupt = (error: unknown) => corruptFile(file, error);
   const first: string[][] = [];
   let pos = Math.max(parseCsvRows(text, 0, 1, first), from);
   const header = normalizeHeader(first[0]);
@@ -81,6 +77,43 @@ export function* barSlices(file: string, text: string, context: RowContext, from
 }
 
 /**
+ * The rows of a data file's text in [range.from, range.to) as the bars CSV (csvTextRows), a slice of rows
+ * at a time, in file order; the same text as barsCsvLines of barSlices' bars. CACHE_CORRUPT names the file.
+ */
+export function* csvSlices(
+  file: string,
+  text: string,
+  context: RowContext,
+  range: { from: number; to: number },
+  iso: (ms: number) => string,
+): Generator<CsvText> {
+  const first: string[][] = [];
+  const start = parseCsvRows(text, 0, 1, first);
+  if (normalizeHeader(first[0]).join(',') !== CACHE_COLUMNS.join(',')) {
+    for (const bars of barSlices(file, text, context)) {
+      yield csvTextOf(
+        bars.filter((bar) => bar.start >= range.from && bar.start < range.to),
+        iso,
+      );
+    }
+    return;
+  }
+  let pos = start;
+  let done = 0;
+  while (pos < text.length) {
+    let piece: ReturnType<typeof csvTextRows>;
+    try {
+      piece = csvTextRows(text, pos, SLICE_ROWS, { ...context, firstRow: done }, range, iso);
+    } catch (error) {
+      throw corruptFile(file, error);
+    }
+    done += SLICE_ROWS;
+    pos = piece.next;
+    yield piece;
+  }
+}
+
+/**
  * The bars of a file's text that start at or after `from`, found by walking back from the end (a replay
  * after a crash touches the last rows only, and parsing a whole year for it stalled the sink); undefined
  * when the rows are not strictly ascending, which the walk relies on.
@@ -98,6 +131,14 @@ export function tailBars(file: string, text: string, context: RowContext, from: 
   const bars: Bar[] = [];
   for (const slice of barSlices(file, text, context, start)) for (const bar of slice) bars.push(bar);
   return bars;
+}
+
+/** A row problem as CACHE_CORRUPT naming the file; any other error as it is. */
+function corruptFile(file: string, error: unknown): unknown {
+  if (!(error instanceof RowError) && !(error instanceof SyntaxError)) return error;
+  return new StorageError('CACHE_CORRUPT', `${file}: ${error.message}; run cache verify/repair`, {
+    cause: error,
+  });
 }
 
 export function isVenue(value: unknown): value is Venue {

@@ -33,7 +33,7 @@ export async function queryBars(db: Database, query: BarQuery): Promise<Bar[]> {
 export async function* queryBarChunks(db: Database, query: BarQuery): AsyncGenerator<Bar[]> {
   checkRange(query);
   // COPY takes no bind parameters: the values are escaped as literals by pg-promise.
-  const statement = pgp.as.format(
+  const statement = pgp().as.format(
     `COPY (SELECT ${BINARY_BAR_SELECT}
 FROM ${barTable(query.timeframe)}
 WHERE venue = $1 AND symbol = $2 AND timeframe = $3

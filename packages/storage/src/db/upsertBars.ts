@@ -6,8 +6,9 @@ import { BarSchema, type Bar } from '@tickline/core';
 import { mergeByPrecedence } from '../precedence';
 import { StorageError } from '../storageError';
 import { BAR_TIERS, type BarTier } from './barTiers';
-import { COPY_COLUMNS, barsToCopyText } from './copyText';
-import type { Database } from './database';
+import { BINARY_COPY_TYPES, barsToBinaryCopy } from './binaryCopy';
+import { COPY_COLUMNS } from './copyText';
+import { pgp, type Database } from './database';
 
 /** Options of {@link upsertBars}. */
 export interface UpsertOptions {
@@ -26,13 +27,13 @@ const content = (alias: string) =>
     .join(', ')})`;
 
 /**
- * Per connection: a temporary table of the COPY shape (no index, no WAL), made once per session and
- * emptied after every batch. It dies with the session, so a crash leaves nothing behind.
+ * Per connection: a temporary table of the binary COPY's shape (no index, no WAL), made once per session
+ * and emptied after every batch. It dies with the session, so a crash leaves nothing behind.
  */
 const STAGING = 'tickline_bar_staging';
-const STAGING_DDL = `CREATE TEMP TABLE IF NOT EXISTS ${STAGING} (venue text, symbol text, timeframe text,
-  start bigint, open float8, high float8, low float8, close float8, volume float8, trades bigint, vwap float8,
-  quality_score float8, quality_flags jsonb, source text, revision integer, final boolean)`;
+const STAGING_DDL = `CREATE TEMP TABLE IF NOT EXISTS ${STAGING} (${COPY_COLUMNS.map(
+  (column, i) => `${column} ${BINARY_COPY_TYPES[i]}`,
+).join(', ')})`;
 const staged = new WeakSet<object>();
 
 /**
@@ -42,8 +43,7 @@ const staged = new WeakSet<object>();
 function upsertSql(tier: BarTier, onlyTier: boolean): string {
   const timeframes = tier.timeframes.map((tf) => `'${tf}'`).join(', ');
   return `INSERT INTO ${tier.table} AS t (${COLUMNS}, updated_at)
-SELECT venue, symbol, timeframe, timestamptz 'epoch' + start * interval '1 millisecond',
-  open, high, low, close, volume, trades, vwap, quality_score, quality_flags, source, revision, final, now()
+SELECT venue, symbol, timeframe, start, open, high, low, close, volume, trades, vwap, quality_score, quality_flags, source, revision, final, now()
 FROM ${STAGING}${onlyTier ? '' : ` WHERE timeframe IN (${timeframes})`}
 ON CONFLICT (venue, symbol, timeframe, start) DO UPDATE SET
   open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close,
@@ -57,10 +57,16 @@ WHERE (EXCLUDED.revision, EXCLUDED.final, EXCLUDED.source = 'live') >= (t.revisi
 /**
  * Writes a batch of bars with the precedence rule of precedence.ts: higher revision, then final over
  * partial, then live over provider, then the later write. Duplicate keys inside the batch are resolved
- * the same way first. Two statements per batch whatever its size: a COPY of every bar into the session's
- * staging table, then one multi-statement query (one implicit transaction) upserting each tier present
- * and emptying the staging table. Idempotent: the same batch again changes no row (not even updated_at).
- * Returns how many rows were inserted or changed.
+ * the same way first. Idempotent: the same batch again changes no row (not even updated_at). Returns how
+ * many rows were inserted or changed.
+ *
+ * Two round trips per batch whatever its size. Usually (appendable): one query finds that every bar of a
+ * one-tier batch starts after the last stored bar of its series, so no key can be taken, and the bars are
+ * COPYed (binary) straight into the table: about half the server's work of the upsert, for the common
+ * case of bars arriving in time order, a sink catching up included. Otherwise, or when a concurrent
+ * writer took a key meanwhile (the COPY then fails whole, unique_violation): a binary COPY into the
+ * session's staging table, then one multi-statement query (one implicit transaction) upserting each tier
+ * present and emptying the staging table.
  */
 export async function upsertBars(
   db: Database,
@@ -70,21 +76,34 @@ export async function upsertBars(
   if (bars.length === 0) return 0;
   if (options.validate ?? true) validateBars(bars);
   const merged = ascendingPerSeries(bars) ? bars : [...mergeByPrecedence([], bars).values()];
-  const tiers = BAR_TIERS.filter((tier) => merged.some((bar) => tier.timeframes.includes(bar.timeframe)));
-  const upsert = [...tiers.map((tier) => upsertSql(tier, tiers.length === 1)), `TRUNCATE ${STAGING}`].join(
-    ';\n',
-  );
+  const timeframes = new Set<string>();
+  for (const bar of merged) timeframes.add(bar.timeframe);
+  const tiers = BAR_TIERS.filter((tier) => tier.timeframes.some((tf) => timeframes.has(tf)));
+  const data = barsToBinaryCopy(merged);
   const connection = await db.connect();
   let healthy = false;
   try {
     // pg-promise bundles its own pg typings; pg-copy-streams uses @types/pg. Same client at runtime.
     const client = connection.client as unknown as ClientBase;
+    if (
+      tiers.length === 1 &&
+      (await connection.one<{ taken: boolean }>(takenSql(tiers[0]!, merged))).taken === false
+    ) {
+      try {
+        await copyInto(client, `COPY ${tiers[0]!.table} (${COLUMNS}) FROM STDIN (FORMAT binary)`, data);
+        healthy = true;
+        return merged.length;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
+      }
+    }
     if (!staged.has(client)) {
       await client.query(STAGING_DDL);
       staged.add(client);
     }
-    await copyInto(client, `COPY ${STAGING} (${COLUMNS}) FROM STDIN`, barsToCopyText(merged));
-    const results = await connection.multiResult(upsert);
+    await copyInto(client, `COPY ${STAGING} (${COLUMNS}) FROM STDIN (FORMAT binary)`, data);
+    const upsert = [...tiers.map((tier) => upsertSql(tier, tiers.length === 1)), `TRUNCATE ${STAGING}`];
+    const results = await connection.multiResult(upsert.join(';\n'));
     healthy = true;
     return results.reduce((sum, result) => sum + (result.rowCount ?? 0), 0);
   } finally {
@@ -93,9 +112,58 @@ export async function upsertBars(
   }
 }
 
-/** Streams `text` (COPY text format) through a COPY ... FROM STDIN statement on `client`. */
-export async function copyInto(client: ClientBase, statement: string, text: string): Promise<void> {
-  await pipeline(Readable.from([Buffer.from(text)]), client.query(copyFrom(statement)));
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * A query whose `taken` says whether any series of the batch has a stored bar at or after the batch's
+ * first bar of that series (then a key of the batch may exist: not appendable). One primary-key range
+ * probe per series.
+ */
+function takenSql(tier: BarTier, bars: readonly Bar[]): string {
+  const first = new Map<string, Bar>();
+  const keep = (bar: Bar) => {
+    const series = `${bar.venue}\u0000${bar.symbol}\u0000${bar.timeframe}`;
+    const known = first.get(series);
+    if (known === undefined || bar.start < known.start) first.set(series, bar);
+  };
+  // A series key only where the series changes from bar to bar (as in ascendingPerSeries).
+  let earliest = bars[0]!; // of the current run of one series
+  for (const bar of bars) {
+    if (
+      bar.venue === earliest.venue &&
+      bar.symbol === earliest.symbol &&
+      bar.timeframe === earliest.timeframe
+    ) {
+      if (bar.start < earliest.start) earliest = bar;
+    } else {
+      keep(earliest);
+      earliest = bar;
+    }
+  }
+  keep(earliest);
+  // One statement whatever the number of series: the batch's firsts as arrays, one probe each.
+  const firsts = [...first.values()];
+  return pgp().as.format(
+    `SELECT EXISTS (
+  SELECT 1 FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS s (venue, symbol, timeframe, start)
+  WHERE EXISTS (SELECT 1 FROM ${tier.table} t WHERE t.venue = s.venue AND t.symbol = s.symbol
+    AND t.timeframe = s.timeframe AND t.start >= timestamptz 'epoch' + s.start * interval '1 millisecond')
+) AS taken`,
+    [
+      firsts.map((bar) => bar.venue),
+      firsts.map((bar) => bar.symbol),
+      firsts.map((bar) => bar.timeframe),
+      firsts.map((bar) => bar.start),
+    ],
+  );
+}
+
+/** Streams `data` (COPY text, or bytes in the statement's format) through a COPY ... FROM STDIN on `client`. */
+export async function copyInto(client: ClientBase, statement: string, data: string | Buffer): Promise<void> {
+  await pipeline(
+    Readable.from([typeof data === 'string' ? Buffer.from(data) : data]),
+    client.query(copyFrom(statement)),
+  );
 }
 
 /**
