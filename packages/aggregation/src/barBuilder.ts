@@ -146,41 +146,79 @@ export type Ohlcv = Pick<Bar, 'open' | 'high' | 'low' | 'close' | 'volume' | 'tr
  */
 export function ohlcv(builder: BarBuilder): Ohlcv {
   const { volume, trades, notional } = builder;
-  const vwap = builder.vwap;
-  let { open, high, low, close } = builder;
-  if (builder.lastTs === -Infinity) {
-    open = close = high === -Infinity ? vwap : Math.min(high, Math.max(low, vwap));
-  }
-  if (high === -Infinity) {
-    high = Math.max(open, close);
-    low = Math.min(open, close);
-  }
-  return { open, high, low, close, volume: roundVolume(volume), trades, vwap, notional };
+  return {
+    open: openOf(builder),
+    high: highOf(builder),
+    low: lowOf(builder),
+    close: closeOf(builder),
+    volume: roundVolume(volume),
+    trades,
+    vwap: builder.vwap,
+    notional,
+  };
 }
 
-/** ohlcv(builder).close without building the figures (asked once per final bar, for the next one). */
+/** The open and close of a bar no trade set them in: the vwap, clamped into the extremes if any. */
+function unsetLast(builder: BarBuilder): number {
+  const { high, low, vwap } = builder;
+  return high === -Infinity ? vwap : Math.min(high, Math.max(low, vwap));
+}
+
+/** ohlcv(builder).open, without building the figures. */
+function openOf(builder: BarBuilder): number {
+  return builder.lastTs > -Infinity ? builder.open : unsetLast(builder);
+}
+
+/** ohlcv(builder).close, without building the figures (asked once per final bar, for the next one). */
 export function closeOf(builder: BarBuilder): number {
-  return builder.lastTs > -Infinity ? builder.close : ohlcv(builder).close;
+  return builder.lastTs > -Infinity ? builder.close : unsetLast(builder);
+}
+
+/** ohlcv(builder).high: without extremes set, the higher of open and close. */
+function highOf(builder: BarBuilder): number {
+  return builder.high === -Infinity ? Math.max(openOf(builder), closeOf(builder)) : builder.high;
+}
+
+function lowOf(builder: BarBuilder): number {
+  return builder.high === -Infinity ? Math.min(openOf(builder), closeOf(builder)) : builder.low;
 }
 
 /** A core Bar from a builder's state (one with trades, or a flat-filled one). */
 export function barFromBuilder(builder: BarBuilder, label: BarLabel): Bar {
   const { venue, symbol, timeframe, start, end, final, revision, quality, source } = label;
-  const { open, high, low, close, volume, trades, vwap, notional } = ohlcv(builder);
-  // Spelled out rather than spread: this runs for every bar published.
+  return barOf(builder, venue, symbol, timeframe, start, end, final, revision, quality, source);
+}
+
+/**
+ * barFromBuilder with the label's fields as arguments (once per bar published, so without a label
+ * object and without ohlcv()'s intermediate object; the same figures as ohlcv()).
+ */
+export function barOf(
+  builder: BarBuilder,
+  venue: Bar['venue'],
+  symbol: string,
+  timeframe: Bar['timeframe'],
+  start: number,
+  end: number | undefined,
+  final: boolean,
+  revision: number,
+  quality: BarQuality,
+  source: string,
+): Bar {
+  // Spelled out rather than spread, and without ohlcv()'s object: this runs for every bar published.
   const bar: Bar = {
     venue,
     symbol,
     timeframe,
     start,
-    open,
-    high,
-    low,
-    close,
-    volume,
-    trades,
-    vwap,
-    notional,
+    open: openOf(builder),
+    high: highOf(builder),
+    low: lowOf(builder),
+    close: closeOf(builder),
+    volume: roundVolume(builder.volume),
+    trades: builder.trades,
+    vwap: builder.vwap,
+    notional: builder.notional,
     final,
     revision,
     quality,

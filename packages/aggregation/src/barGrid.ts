@@ -3,6 +3,7 @@ import {
   equitySessionDay,
   floorTime,
   isFixedTimeframe,
+  MAX_EPOCH_MS,
   nextBoundary,
   timeframeMs,
   type Timeframe,
@@ -50,13 +51,31 @@ export function specName(spec: TimeBarSpec): string {
 class TimeframeGrid implements BarGrid {
   readonly explicitEnd = false;
   private readonly length: number;
+  /** Where the grid starts: the epoch, or Monday 1970-01-05 for weeks (as floorTime). */
+  private readonly anchor: number;
+  /** The start startOf() found last. */
+  private last = NaN;
 
   constructor(readonly timeframe: Timeframe) {
     this.length = isFixedTimeframe(timeframe) ? timeframeMs(timeframe) : NaN;
+    // (The Monday on or after the epoch, from floorTime itself.)
+    this.anchor = timeframe === '1w' ? floorTime('1w', 0) + WEEK_MS : 0;
   }
 
+  /** floorTime(timeframe, ts), inline for fixed timeframes (it is asked per bar, and on the hot path). */
   startOf(ts: number): number {
-    return floorTime(this.timeframe, ts);
+    const length = this.length;
+    // Out of range or not finite (and months): floorTime, which also throws on bad times.
+    if (!(ts >= -MAX_EPOCH_MS && ts <= MAX_EPOCH_MS) || Number.isNaN(length)) {
+      return floorTime(this.timeframe, ts);
+    }
+    // Most questions are about the interval of the previous one: answered without a division.
+    const last = this.last;
+    if (ts >= last && ts < last + length) return last;
+    const offset = ts - this.anchor;
+    const start = ts - (((offset % length) + length) % length);
+    this.last = start;
+    return start;
   }
 
   endOf(start: number): number {
@@ -64,17 +83,18 @@ class TimeframeGrid implements BarGrid {
   }
 
   nextStart(t: number): number {
-    const start = floorTime(this.timeframe, t);
+    const start = this.startOf(t);
     return start === t ? t : this.endOf(start);
   }
 
   lastEndBy(t: number): number {
-    return floorTime(this.timeframe, t);
+    return this.startOf(t);
   }
 }
 
 // Enough days to step over any weekend; there is no holiday calendar, so no longer stretch exists.
 const MAX_DAYS_BETWEEN_SESSIONS = 4;
+const WEEK_MS = 7 * 86_400_000;
 
 class EquityDayGrid implements BarGrid {
   readonly timeframe = '1d';

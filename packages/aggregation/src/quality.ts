@@ -117,11 +117,15 @@ export function qualityRules(overrides: Partial<QualityRules> = {}): QualityRule
 /** scoreBar with every rule setting given (the aggregator merges its options once, not per bar). */
 export function scoreWith(bar: Bar, evidence: BarEvidence, settings: QualityRules): BarQuality {
   const flags: QualityFlag[] = [];
+  // Summed in the order of the flags (as a reduce over them would), without a closure per bar.
+  let lost = 0;
   for (const rule of RULES) {
     const flag = rule(bar, evidence, settings);
-    if (flag !== undefined) flags.push(flag);
+    if (flag !== undefined) {
+      flags.push(flag);
+      lost += flag.penalty;
+    }
   }
-  const lost = flags.reduce((sum, flag) => sum + flag.penalty, 0);
   return { score: Math.max(0, 1 - lost), flags };
 }
 
@@ -220,6 +224,9 @@ const stale: Rule = (bar, evidence, rules) => {
 };
 
 const ohlc: Rule = (bar, _evidence, rules) => {
+  const inside = bar.high >= Math.max(bar.open, bar.close) && bar.low <= Math.min(bar.open, bar.close);
+  // The usual bar: decided without building the list of problems.
+  if (inside && !(bar.volume > 0 && (bar.vwap > bar.high || bar.vwap < bar.low))) return undefined;
   const problems: string[] = [];
   if (bar.high < Math.max(bar.open, bar.close)) problems.push('high below open or close');
   if (bar.low > Math.min(bar.open, bar.close)) problems.push('low above open or close');

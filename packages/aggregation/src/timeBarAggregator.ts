@@ -175,6 +175,12 @@ export class TimeBarAggregator {
   /**
    * Rows `from` to `to` (exclusive) of trade columns, all of this aggregator's instrument (they are not
    * checked against it): the same as pushing them as Trades, without a Trade object per row.
+   *
+   * The common row is handled inline (docs/aggregation.md, "The columns loop"): not a duplicate, not too
+   * late nor from the future, inside the base series' current open bar, which no rolled-up series has
+   * closed, with no sale conditions and no series built trade by trade. That is take() unrolled for
+   * that case, so the row's numbers stay in registers: passed to a function V8 does not inline, each
+   * becomes a heap number, which cost more than the aggregation. Every other row goes through take().
    */
   pushColumns(
     columns: TradeColumns,
@@ -182,17 +188,134 @@ export class TimeBarAggregator {
     to = columns.ts.length,
     out: AggregationEvent[] = [],
   ): AggregationEvent[] {
-    const { ts, recvTs, price, size, id, conditions } = columns;
-    const tapes = columns.tape;
-    const useConditions = conditions !== undefined && this.saleConditions;
-    for (let i = from; i < to; i++) {
-      const updates = useConditions ? saleConditionUpdates(conditions[i], tapes?.[i]) : UPDATES_ALL;
-      const verdict = this.take(ts[i]!, recvTs[i]!, price[i]!, size[i]!, id[i]!, updates, out);
-      if (verdict > DUPLICATE) {
-        this.gate.reject(out, tradeAt(columns, i, this.settings.venue, this.settings.symbol), verdict);
+    const conditions = columns.conditions;
+    if ((conditions !== undefined && this.saleConditions) || this.direct.length > 0) {
+      for (let i = from; i < to; i++) this.takeRow(columns, i, out);
+      return out;
+    }
+    for (let i = from; i < to;) {
+      const next = this.commonRows(columns, i, to, out);
+      if (next < 0) {
+        i = ~next; // bars were closed: carry on from there
+      } else {
+        if (next < to) this.takeRow(columns, next, out);
+        i = next + 1;
       }
     }
     return out;
+  }
+
+  /**
+   * pushColumns' inline loop: takes rows from `from` on while they are common ones and returns the
+   * index of the first that is not (or `to`), for the caller to take; or, when a row has moved the
+   * watermark far enough to close bars, closes them and returns ~(the next row). The state a common row
+   * changes (the gate's times and count, the base bar's figures) is held in locals for the run and
+   * written back before anything else can read it. The rows it cannot take are taken by the caller,
+   * outside this loop, so that V8 spends its inlining budget here on the small calls a row makes.
+   */
+  private commonRows(columns: TradeColumns, from: number, to: number, out: AggregationEvent[]): number {
+    const base = this.base;
+    const slot = base.current;
+    if (slot === undefined || slot.final) return from;
+    const { ts, recvTs, price, size, id } = columns;
+    const gate = this.gate;
+    const ids = gate.ids;
+    const { lateness, window, maxFuture } = gate;
+    const { start, end } = slot;
+    // Constant until bars close, which ends the run.
+    const derivedCovered = this.derivedCovered;
+    const nextFinalEnd = Math.min(base.nextFinalEnd, this.derivedNextFinalEnd);
+    let { newest, watermark, accepted } = gate;
+    let { open, high, low, close, volume, notional, trades, firstTs, lastTs, maxGap, outOfOrder } = slot;
+    let i = from;
+    let closing = false;
+    for (; i < to; i++) {
+      const t = ts[i]!;
+      if (
+        !(t >= start && t < end) ||
+        t < derivedCovered ||
+        t < watermark - window ||
+        t > recvTs[i]! + maxFuture
+      ) {
+        break;
+      }
+      const tradeId = id[i]!;
+      // A duplicate has its original's time, so a trade newer than all others needs no look-up.
+      if (t <= newest && ids.maybeSeen(t) && ids.has(tradeId, t)) break;
+      // Accepted: TradeGate.verdict() with advance()...
+      if (!ids.addToCurrent(tradeId, t)) ids.add(tradeId, t);
+      const before = newest;
+      if (t > newest) {
+        newest = t;
+        if (t - lateness > watermark) {
+          watermark = t - lateness;
+          if (watermark - window >= ids.nextForget) ids.forgetBefore(watermark - window);
+        }
+      }
+      accepted++;
+      // ...then TimeLane.add() on the open base bar with BarBuilder.add(), spelled out.
+      if (trades > 0 && t - lastTs > maxGap) maxGap = t - lastTs;
+      if (t < before) outOfOrder++;
+      const p = price[i]!;
+      const q = size[i]!;
+      if (p > high) high = p;
+      if (p < low) low = p;
+      if (t < firstTs) {
+        firstTs = t;
+        open = p;
+      }
+      if (t >= lastTs) {
+        lastTs = t;
+        close = p;
+      }
+      volume += q;
+      notional += p * q;
+      trades++;
+      // take()'s closing check.
+      if (watermark >= nextFinalEnd) {
+        closing = true;
+        i++;
+        break;
+      }
+    }
+    gate.newest = newest;
+    gate.watermark = watermark;
+    gate.accepted = accepted;
+    slot.open = open;
+    slot.high = high;
+    slot.low = low;
+    slot.close = close;
+    slot.volume = volume;
+    slot.notional = notional;
+    slot.trades = trades;
+    slot.firstTs = firstTs;
+    slot.lastTs = lastTs;
+    slot.maxGap = maxGap;
+    slot.outOfOrder = outOfOrder;
+    if (!closing) return i;
+    this.finalize(watermark, out);
+    return ~i;
+  }
+
+  /** Row `i` of `columns` through take(), its sale conditions applied. */
+  private takeRow(columns: TradeColumns, i: number, out: AggregationEvent[]): void {
+    const conditions = columns.conditions;
+    const updates =
+      conditions !== undefined && this.saleConditions
+        ? saleConditionUpdates(conditions[i], columns.tape?.[i])
+        : UPDATES_ALL;
+    const verdict = this.take(
+      columns.ts[i]!,
+      columns.recvTs[i]!,
+      columns.price[i]!,
+      columns.size[i]!,
+      columns.id[i]!,
+      updates,
+      out,
+    );
+    if (verdict > DUPLICATE) {
+      this.gate.reject(out, tradeAt(columns, i, this.settings.venue, this.settings.symbol), verdict);
+    }
   }
 
   /** One trade of this instrument, after the sale conditions: the per-trade work, in plain code. */

@@ -1,14 +1,20 @@
-import { type Bar } from '@tickline/core';
+import { type Bar, type BarQuality, type QualityFlag } from '@tickline/core';
 import { builderState, copyBuilder, num, stored, type LaneState, type SlotState } from './aggregatorState';
-import { BarBuilder, barFromBuilder, closeOf, ohlcv, type BarLabel } from './barBuilder';
+import { BarBuilder, barOf, closeOf, ohlcv } from './barBuilder';
 import { specName, type BarGrid, type TimeBarSpec } from './barGrid';
 import { type AggregationEvent } from './events';
 import { scoreWith, type BarEvidence, type ExternalEvidence, type QualityRules } from './quality';
 import { RunningNorm } from './runningNorm';
 import { UPDATES_ALL, UPDATES_EXTREMES, UPDATES_LAST, UPDATES_VOLUME } from './saleConditions';
 
+/** The quality of a final bar until it is scored (never published: scoring replaces it). */
+const UNSCORED: BarQuality = Object.freeze({
+  score: 1,
+  flags: Object.freeze([]) as unknown as QualityFlag[],
+});
+
 /** One interval's builder plus its place in the bar's life and its quality evidence. */
-class BarSlot extends BarBuilder {
+export class BarSlot extends BarBuilder {
   final = false;
   /** -1 for a bar created inside an already closed interval until it is first published. */
   revision = 0;
@@ -51,7 +57,8 @@ export class TimeLane {
   outsideSession = 0;
   private readonly open: BarSlot[] = [];
   private readonly closed: BarSlot[] = [];
-  private current: BarSlot | undefined;
+  /** The bar the last trade went to (TimeBarAggregator.pushColumns adds to it directly). */
+  current: BarSlot | undefined;
   /** End of the last interval closed (NaN before the first): trades before it revise or are late. */
   covered = NaN;
   /**
@@ -63,6 +70,18 @@ export class TimeLane {
   readonly targets: TimeLane[] = [];
   private tradeNorm = new RunningNorm();
   private rangeNorm = new RunningNorm();
+  private readonly evidence: BarEvidence = {
+    end: NaN,
+    tradeNorm: undefined,
+    rangeNorm: undefined,
+    previousClose: undefined,
+    outOfOrder: 0,
+    duplicates: 0,
+    maxSilenceMs: 0,
+    filled: false,
+    gaps: undefined,
+    reference: undefined,
+  };
 
   constructor(
     private readonly grid: BarGrid,
@@ -74,6 +93,15 @@ export class TimeLane {
   slot(ts: number): BarSlot | undefined {
     const slot = this.current;
     if (slot !== undefined && ts >= slot.start && ts < slot.end) return slot;
+    // Trades around a boundary alternate between two open bars: find them without the grid.
+    const open = this.open;
+    for (let i = 0; i < open.length; i++) {
+      const candidate = open[i]!;
+      if (ts >= candidate.start && ts < candidate.end) {
+        this.current = candidate;
+        return candidate;
+      }
+    }
     const found = this.slotFor(ts);
     if (found !== undefined) this.current = found;
     return found;
@@ -178,7 +206,9 @@ export class TimeLane {
       this.outsideSession++;
       return undefined;
     }
-    const known = this.open.find((slot) => slot.start === start) ?? this.closedAt(start);
+    // No open bar holds `ts` (slot() looked): a closed one, or a new one.
+    // Closed bars all lie before `covered`: a bar at or after it is new (no search through cold bars).
+    const known = start < this.covered ? this.closedAt(start) : undefined;
     if (known !== undefined) return known;
     const slot = new BarSlot(start, this.grid.endOf(start));
     if (start < this.covered) {
@@ -187,7 +217,9 @@ export class TimeLane {
       slot.revision = -1;
       this.closed.splice(this.insertionIndex(this.closed, start), 0, slot);
     } else {
-      this.open.splice(this.insertionIndex(this.open, start), 0, slot);
+      const at = this.insertionIndex(this.open, start);
+      if (at === this.open.length) this.open.push(slot);
+      else this.open.splice(at, 0, slot);
       if (slot.end < this.nextFinalEnd) this.nextFinalEnd = slot.end;
     }
     return slot;
@@ -273,52 +305,58 @@ export class TimeLane {
 
   /** Forgets final bars that no accepted trade can reach any more, keeping the last for its close. */
   private evict(revisable: number): void {
+    const closed = this.closed;
     let count = 0;
-    while (count < this.closed.length - 1 && this.closed[count]!.end <= revisable) count++;
-    if (count > 0) this.closed.splice(0, count);
+    while (count < closed.length - 1 && closed[count]!.end <= revisable) count++;
+    // One shift at a time (V8 moves the array's start instead of its elements); splice would allocate
+    // the removed run, once a bar.
+    for (let k = 0; k < count; k++) closed.shift();
   }
 
   private toBar(slot: BarSlot): Bar {
-    const bar = this.unscored(slot);
-    if (!slot.final) return bar;
-    const external = this.settings.evidence?.(bar);
-    const evidence: BarEvidence = {
-      end: slot.end,
-      tradeNorm: this.tradeNorm.stats(),
-      rangeNorm: this.rangeNorm.stats(),
-      outOfOrder: slot.outOfOrder,
-      duplicates: slot.duplicates,
-      maxSilenceMs: slot.filled ? 0 : silence(slot),
-      filled: slot.filled,
-    };
-    const previousClose = this.previousClose(slot);
-    if (previousClose !== undefined) evidence.previousClose = previousClose;
-    if (external?.gaps !== undefined) evidence.gaps = external.gaps;
-    if (external?.reference !== undefined) evidence.reference = external.reference;
-    bar.quality = scoreWith(bar, evidence, this.settings.rules);
+    const settings = this.settings;
+    const final = slot.final;
+    // Partial bars are not scored: their evidence is still growing. A final bar's quality is replaced
+    // by its score below (the shared placeholder is what the evidence provider sees meanwhile).
+    const quality = final ? UNSCORED : { score: 1, flags: [] };
+    const bar = barOf(
+      slot,
+      settings.venue,
+      settings.symbol,
+      this.grid.timeframe,
+      slot.start,
+      this.grid.explicitEnd ? slot.end : undefined,
+      final,
+      slot.revision,
+      quality,
+      settings.source,
+    );
+    if (!final) return bar;
+    const external = settings.evidence?.(bar);
+    // One evidence object per lane, filled anew for each bar: scoring reads it and keeps nothing.
+    const evidence = this.evidence;
+    evidence.end = slot.end;
+    // Views, read only while scoring below (the norms learn from this bar after it is scored).
+    evidence.tradeNorm = this.tradeNorm.view();
+    evidence.rangeNorm = this.rangeNorm.view();
+    evidence.outOfOrder = slot.outOfOrder;
+    evidence.duplicates = slot.duplicates;
+    evidence.maxSilenceMs = slot.filled ? 0 : silence(slot);
+    evidence.filled = slot.filled;
+    evidence.previousClose = this.previousClose(slot);
+    evidence.gaps = external?.gaps;
+    evidence.reference = external?.reference;
+    bar.quality = scoreWith(bar, evidence, settings.rules);
     return bar;
   }
 
   private previousClose(slot: BarSlot): number | undefined {
+    // A bar closing in order follows the last closed one: no search through the older (cold) bars.
+    const last = this.closed[this.closed.length - 1];
+    if (last !== undefined && last.start < slot.start) return closeOf(last);
     const index = this.insertionIndex(this.closed, slot.start - 1) - 1;
     const previous = this.closed[index];
     return previous === undefined || previous === slot ? undefined : closeOf(previous);
-  }
-
-  private unscored(slot: BarSlot): Bar {
-    const label: BarLabel = {
-      venue: this.settings.venue,
-      symbol: this.settings.symbol,
-      timeframe: this.grid.timeframe,
-      start: slot.start,
-      final: slot.final,
-      revision: slot.revision,
-      // Partial bars are not scored: their evidence is still growing.
-      quality: { score: 1, flags: [] },
-      source: this.settings.source,
-    };
-    if (this.grid.explicitEnd) label.end = slot.end;
-    return barFromBuilder(slot, label);
   }
 
   snapshot(): LaneState {

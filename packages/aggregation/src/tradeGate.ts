@@ -38,10 +38,11 @@ export class TradeGate {
   accepted = 0;
   duplicates = 0;
   rejected = 0;
-  private readonly lateness: number;
-  private readonly window: number;
-  private readonly maxFuture: number;
-  private ids = new TradeIds();
+  // Read by TimeBarAggregator.pushColumns, which unrolls verdict() for the common row.
+  readonly lateness: number;
+  readonly window: number;
+  readonly maxFuture: number;
+  ids = new TradeIds();
   /** The newest event time accepted: a trade before it arrives out of order. */
   newest = -Infinity;
 

@@ -1,20 +1,36 @@
 // Ids are kept per minute of event time, in a queue of buckets: looking up stays within one small
 // bucket, and forgetting drops whole minutes from the front, never deleting ids one by one. Adding is
 // a push onto an array plus one bit for the millisecond; a bucket is indexed by a Set only when it is
-// first searched while too large to scan, since most trades arrive in order and are never searched for
+// searched again and again while too large to scan, since most trades arrive in order and are never searched for
 // (see TradeGate). A duplicate has its original's event time, so a trade whose millisecond bit is clear
 // is new without reading any id string (on the hot path, reading ids means cache misses).
 const BUCKET_MS = 60_000;
 const SCAN_UP_TO = 16;
+/** Searches of a larger bucket that scan it before it gets a Set. */
+const SCANS_BEFORE_INDEX = 4;
 const COMPACT_ABOVE = 64;
 /** Bits of the millisecond filter per bucket (milliseconds of the minute modulo this). */
 const TIME_BITS = 8192;
 
 class Bucket {
+  /** The ids are ids[0..count): a bucket is reused once forgotten, and keeps its array's capacity. */
   readonly ids: string[] = [];
+  count = 0;
+  /** Searches answered by scanning (see has()). */
+  scans = 0;
   index: Set<string> | undefined;
 
   constructor(readonly times: Int32Array) {}
+
+  includes(id: string): boolean {
+    const ids = this.ids;
+    for (let i = 0; i < this.count; i++) if (ids[i] === id) return true;
+    return false;
+  }
+
+  list(): string[] {
+    return this.ids.slice(0, this.count);
+  }
 }
 
 const EMPTY = new Bucket(new Int32Array(0));
@@ -32,8 +48,11 @@ export class TradeIds {
   private head = 0;
   private start = NaN;
   private index = -1;
-  /** Filters of forgotten buckets, for reuse: a typed array is costly to allocate once a minute. */
-  private readonly spare: Int32Array[] = [];
+  /**
+   * Forgotten buckets, for reuse: allocating a filter (a typed array) and growing an id array anew
+   * every minute cost more than the ids themselves.
+   */
+  private readonly spare: Bucket[] = [];
 
   has(id: string, ts: number): boolean {
     const index = this.find(ts);
@@ -41,8 +60,12 @@ export class TradeIds {
     const bucket = this.buckets[index]!;
     const bit = (ts - this.start) & (TIME_BITS - 1);
     if ((bucket.times[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
-    if (bucket.ids.length <= SCAN_UP_TO) return bucket.ids.includes(id);
-    bucket.index ??= new Set(bucket.ids);
+    // A scan reads every id string of the bucket; an index hashes them all once, and then each id
+    // added after it too: worth it only for a bucket searched again and again.
+    if (bucket.index === undefined && (bucket.count <= SCAN_UP_TO || bucket.scans++ < SCANS_BEFORE_INDEX)) {
+      return bucket.includes(id);
+    }
+    bucket.index ??= new Set(bucket.list());
     return bucket.index.has(id);
   }
 
@@ -52,8 +75,31 @@ export class TradeIds {
     const bucket = this.buckets[index]!;
     const bit = (ts - this.start) & (TIME_BITS - 1);
     bucket.times[bit >>> 5]! |= 1 << (bit & 31);
-    bucket.ids.push(id);
+    bucket.ids[bucket.count++] = id;
     bucket.index?.add(id);
+  }
+
+  /**
+   * has() without reading an id, for the hot path: false only when `ts` falls in the bucket last used
+   * and its millisecond bit is clear (then no id at `ts` was seen); true means "ask has()".
+   */
+  maybeSeen(ts: number): boolean {
+    const start = this.start;
+    if (!(ts >= start && ts < start + BUCKET_MS)) return true;
+    const bit = (ts - start) & (TIME_BITS - 1);
+    return (this.buckets[this.index]!.times[bit >>> 5]! & (1 << (bit & 31))) !== 0;
+  }
+
+  /** add() when `ts` falls in the bucket last used (true); otherwise nothing is done (false). */
+  addToCurrent(id: string, ts: number): boolean {
+    const start = this.start;
+    if (!(ts >= start && ts < start + BUCKET_MS)) return false;
+    const bucket = this.buckets[this.index]!;
+    const bit = (ts - start) & (TIME_BITS - 1);
+    bucket.times[bit >>> 5]! |= 1 << (bit & 31);
+    bucket.ids[bucket.count++] = id;
+    bucket.index?.add(id);
+    return true;
   }
 
   /** Forgets the ids of event times before `limit` (whole minutes; a little more may be kept). */
@@ -61,7 +107,7 @@ export class TradeIds {
     const { starts, buckets } = this;
     let head = this.head;
     while (head < starts.length && starts[head]! + BUCKET_MS <= limit) {
-      this.spare.push(buckets[head]!.times);
+      this.spare.push(buckets[head]!);
       buckets[head++] = EMPTY;
     }
     if (head > COMPACT_ABOVE && head * 2 > starts.length) {
@@ -77,7 +123,7 @@ export class TradeIds {
   get size(): number {
     let size = 0;
     for (let i = this.head; i < this.buckets.length; i++) {
-      size += this.buckets[i]!.ids.length;
+      size += this.buckets[i]!.count;
     }
     return size;
   }
@@ -86,8 +132,8 @@ export class TradeIds {
   entries(): [minute: number, ids: string[]][] {
     const entries: [number, string[]][] = [];
     for (let i = this.head; i < this.buckets.length; i++) {
-      const ids = this.buckets[i]!.ids;
-      if (ids.length > 0) entries.push([this.starts[i]!, [...ids]]);
+      const bucket = this.buckets[i]!;
+      if (bucket.count > 0) entries.push([this.starts[i]!, bucket.list()]);
     }
     return entries;
   }
@@ -114,9 +160,23 @@ export class TradeIds {
   private insert(ts: number): number {
     const start = ts - (((ts % BUCKET_MS) + BUCKET_MS) % BUCKET_MS);
     const index = this.search(start);
-    this.starts.splice(index, 0, start);
-    const times = this.spare.pop()?.fill(0) ?? new Int32Array(TIME_BITS / 32);
-    this.buckets.splice(index, 0, new Bucket(times));
+    let bucket = this.spare.pop();
+    if (bucket === undefined) bucket = new Bucket(new Int32Array(TIME_BITS / 32));
+    else {
+      // (fill: a plain loop over the 256 words measured several times slower.)
+      bucket.times.fill(0);
+      bucket.count = 0;
+      bucket.scans = 0;
+      bucket.index = undefined;
+    }
+    // Minutes mostly come in order: append without splice (a builtin call that allocates).
+    if (index === this.starts.length) {
+      this.starts.push(start);
+      this.buckets.push(bucket);
+    } else {
+      this.starts.splice(index, 0, start);
+      this.buckets.splice(index, 0, bucket);
+    }
     if (index === this.head) this.nextForget = start + BUCKET_MS;
     this.start = start;
     this.index = index;

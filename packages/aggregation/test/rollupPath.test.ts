@@ -1,27 +1,20 @@
 import fc from 'fast-check';
-import { type Timeframe, type Trade } from '@tickline/core';
+import { type Timeframe } from '@tickline/core';
 import {
   AggregationError,
   TimeBarAggregator,
   type AggregationEvent,
   type TimeAggregatorState,
   type TimeBarAggregatorOptions,
-  type TradeColumns,
 } from '@tickline/aggregation';
-import { feed, splitSteps, steps, trade } from './streams';
+import { columnsOf, feed, splitSteps, steps, streamOptions, trade } from './streams';
 
 // The aggregator builds the finest series trade by trade and rolls the coarser ones up from its bars;
 // a snapshot without `rolledFrom` (as written before) restores with every series built trade by trade.
 // Both must publish the same bars, partials included.
 const TIMEFRAMES: Timeframe[] = ['1s', '1m', '5m', '1h', '1d'];
 
-const options = (fill: boolean): TimeBarAggregatorOptions => ({
-  venue: 'binance',
-  symbol: 'BTCUSDT',
-  timeframes: TIMEFRAMES,
-  fill,
-  revisionWindowMs: 600_000,
-});
+const options = (fill: boolean) => streamOptions(TIMEFRAMES, fill);
 
 /** An aggregator building every series trade by trade: a fresh snapshot stripped of its rollup layout. */
 function tradeByTrade(opts: TimeBarAggregatorOptions): TimeBarAggregator {
@@ -79,20 +72,6 @@ describe('rolled-up series equal series built trade by trade (property)', () => 
     );
   });
 });
-
-/** Trades as columns, the offline path's input. */
-function columnsOf(trades: Trade[]): TradeColumns {
-  return {
-    ts: Float64Array.from(trades, (t) => t.ts),
-    recvTs: Float64Array.from(trades, (t) => t.recvTs),
-    price: Float64Array.from(trades, (t) => t.price),
-    size: Float64Array.from(trades, (t) => t.size),
-    id: trades.map((t) => t.id),
-    side: trades.map((t) => t.side),
-    conditions: trades.map((t) => t.conditions),
-    tape: trades.map((t) => t.tape),
-  };
-}
 
 describe('pushColumns equals push (property)', () => {
   it('the same events for the same trades, in slices of any size', () => {

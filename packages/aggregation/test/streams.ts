@@ -2,8 +2,13 @@
 // sum of products is exact in floating point: bars can then be compared exactly, whatever the order
 // in which the code under test adds the trades.
 import fc from 'fast-check';
-import { type Bar, type Trade } from '@tickline/core';
-import { type AggregationEvent, type AggregatorState } from '@tickline/aggregation';
+import { type Bar, type Timeframe, type Trade } from '@tickline/core';
+import {
+  type AggregationEvent,
+  type AggregatorState,
+  type TimeBarAggregatorOptions,
+  type TradeColumns,
+} from '@tickline/aggregation';
 import { type Figures } from './reference';
 
 export const LATENESS = 2000;
@@ -150,3 +155,28 @@ export const splitSteps = fc
   .boolean()
   .chain((fill) => steps(!fill).map((input) => ({ input, fill })))
   .chain(({ input, fill }) => fc.nat(input.length).map((k) => ({ input, fill, k })));
+
+/**
+ * Trades as columns, the offline path's input. Without `conditions` the columns carry no sale
+ * conditions at all, which is what lets TimeBarAggregator.pushColumns take rows in its inline loop.
+ */
+export function columnsOf(trades: Trade[], conditions = true): TradeColumns {
+  const columns: TradeColumns = {
+    ts: Float64Array.from(trades, (t) => t.ts),
+    recvTs: Float64Array.from(trades, (t) => t.recvTs),
+    price: Float64Array.from(trades, (t) => t.price),
+    size: Float64Array.from(trades, (t) => t.size),
+    id: trades.map((t) => t.id),
+    side: trades.map((t) => t.side),
+  };
+  if (conditions) {
+    columns.conditions = trades.map((t) => t.conditions);
+    columns.tape = trades.map((t) => t.tape);
+  }
+  return columns;
+}
+
+/** Options of the streams' instrument (BTCUSDT on Binance) with a 10-minute revision window. */
+export function streamOptions(timeframes: Timeframe[], fill: boolean): TimeBarAggregatorOptions {
+  return { venue: 'binance', symbol: 'BTCUSDT', timeframes, fill, revisionWindowMs: 600_000 };
+}
