@@ -1,4 +1,4 @@
-import { loadConfig } from '@tickline/config';
+import { loadConfig, type TicklineConfig } from '@tickline/config';
 import type { Bar } from '@tickline/core';
 import { startApp, type App } from '@tickline/runtime';
 import { createSinkService } from '@tickline/sink-service';
@@ -7,8 +7,8 @@ import { redisTestContext, waitFor, type RedisTestContext } from '@tickline/test
 import { OwnPostgres } from './ownPostgres';
 import { barSeries, expectSameBars, INSTRUMENTS, publishBars, tempCache } from './sinkHarness';
 
-// PostgreSQL stopped for 20 s while bars flow: the sink holds its position, reports unready, sends
-// nothing to the DLQ, and catches up by itself once it is back.
+// PostgreSQL stopped for 20 s while bars flow: the sink holds its position, reports unready (the store
+// and, as entries pile up, its lag), sends nothing to the DLQ, and catches up by itself once it is back.
 jest.setTimeout(90_000);
 
 let ctx: RedisTestContext;
@@ -31,6 +31,11 @@ afterAll(async () => {
   await ctx.cleanup();
 });
 
+/** The config with `runtime.readyMaxLag` set (no environment variable binds it). */
+function withReadyMaxLag(config: TicklineConfig, readyMaxLag: number): TicklineConfig {
+  return { ...config, runtime: { ...config.runtime, readyMaxLag } };
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function publishPaced(bars: Bar[], from: number, to: number): Promise<void> {
@@ -44,16 +49,19 @@ test('an outage of PostgreSQL holds the stream, loses nothing, dead-letters noth
   const bars = barSeries('BTCUSDT', '1m', 12_000);
   app = await startApp({
     services: [createSinkService({ timeframes: ['1m'], consumer: 'outage-sink' })],
-    config: loadConfig({
-      env: {
-        TICKLINE_METRICS_PORT: '0',
-        TICKLINE_LOG_LEVEL: 'silent',
-        TICKLINE_PREFIX: ctx.prefix,
-        TICKLINE_INSTRUMENTS: INSTRUMENTS.join(','),
-        TICKLINE_CACHE_DIR: cache.root,
-        DATABASE_URL: pg.url,
-      },
-    }),
+    config: withReadyMaxLag(
+      loadConfig({
+        env: {
+          TICKLINE_METRICS_PORT: '0',
+          TICKLINE_LOG_LEVEL: 'silent',
+          TICKLINE_PREFIX: ctx.prefix,
+          TICKLINE_INSTRUMENTS: INSTRUMENTS.join(','),
+          TICKLINE_CACHE_DIR: cache.root,
+          DATABASE_URL: pg.url,
+        },
+      }),
+      20,
+    ),
   });
   await publishPaced(bars, 0, 4000);
   pg.stop();
@@ -63,6 +71,10 @@ test('an outage of PostgreSQL holds the stream, loses nothing, dead-letters noth
   const report = await app.readiness();
   expect(JSON.stringify(report)).toMatch(/stores: db:/);
   await during;
+  // Held, the sink reads nothing new: the 40 entries published during the outage are lag.
+  expect((await app.readiness()).services['sink']?.['lag']).toMatch(
+    /^group sink is behind by more than 20 entries: .*:bars:\{binance:BTCUSDT\}:1m \d+$/,
+  );
   await sleep(20_000 - (Date.now() - stopped));
   expect((await app.readiness()).ready).toBe(false); // still down after 20 s, still holding
   pg.start();

@@ -5,6 +5,8 @@ export interface SinkMetrics {
   readonly rows: Counter<'store'>;
   readonly failures: Counter<'store'>;
   readonly batchSeconds: Histogram;
+  /** Cache writes refused because a file already there is damaged (StorageError CACHE_CORRUPT). */
+  readonly cacheIntegrityFailures: Counter;
 }
 
 export function sinkMetrics(registry: Registry): SinkMetrics {
@@ -25,6 +27,11 @@ export function sinkMetrics(registry: Registry): SinkMetrics {
       name: 'tickline_sink_batch_seconds',
       help: 'Time from the start of a batch write to its commit in every store, retries included',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    cacheIntegrityFailures: new Counter({
+      name: 'tickline_cache_integrity_failures_total',
+      help: 'Cache writes that found a damaged file (unreadable gzip, rows that are not bars); run tickline cache verify/repair',
       registers: [registry],
     }),
   };

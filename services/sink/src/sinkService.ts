@@ -1,4 +1,4 @@
-import { createRedis, DeadLetterQueue, StreamConsumer, streamKeys } from '@tickline/bus';
+import { createRedis, DeadLetterQueue, lagReadiness, StreamConsumer, streamKeys } from '@tickline/bus';
 import { parseInstrumentId } from '@tickline/core';
 import { redisConnectionSettings } from '@tickline/config';
 import { defineService, type ServiceContext, type ServiceDefinition } from '@tickline/runtime';
@@ -88,6 +88,13 @@ export function createSinkService(options: SinkOptions = {}): ServiceDefinition 
           stores: () => {
             if (writer.problem !== undefined) throw new Error(writer.problem);
           },
+          lag: lagReadiness(
+            redis,
+            () =>
+              instruments.flatMap((instrument) => settings.timeframes.map((tf) => keys.bars(instrument, tf))),
+            settings.group,
+            config.runtime.readyMaxLag,
+          ),
         },
         stop: async () => {
           try {

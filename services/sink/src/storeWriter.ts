@@ -1,6 +1,6 @@
 import { backoffDelay, type BackoffOptions } from '@tickline/bus';
 import type { Bar } from '@tickline/core';
-import { upsertBars, writeCachedBars, type Database } from '@tickline/storage';
+import { StorageError, upsertBars, writeCachedBars, type Database } from '@tickline/storage';
 import { isRetryable } from './retryable';
 import type { SinkMetrics } from './sinkMetrics';
 
@@ -78,6 +78,8 @@ export class StoreWriter {
         return;
       } catch (error) {
         this.options.metrics.failures.inc({ store: store.name });
+        if (error instanceof StorageError && error.code === 'CACHE_CORRUPT')
+          this.options.metrics.cacheIntegrityFailures.inc();
         if (!isRetryable(error)) throw error;
         const message = error instanceof Error ? error.message : String(error);
         this.problems.set(store.name, `${store.name}: ${message}`);
