@@ -65,7 +65,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         redis,
         stores: { db, cacheDir: config.cache.dir },
         metrics: options.metrics,
-        pipeline: new PipelineReader(redis, config, options.backfill),
+        pipeline: new PipelineReader(redis, config, options.backfill, db),
         fundamentals: options.fundamentals,
         backfill: options.backfill,
         maxBodyBytes: limits.maxBodyBytes,
@@ -77,23 +77,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }),
   );
   const streams = attachStreamServer({ server, client, tokens, origins, limits, metrics, scrub });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.gateway.port, config.gateway.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  server.on('error', (err) => logger.error({ err }, 'gateway: server error'));
-  const url = displayUrl(server.address() as AddressInfo);
-  if (tokens.openReads) logger.warn('gateway: no tokens configured: reads are open (loopback only)');
-
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= runAll([
       () => streams.close(),
       () =>
         new Promise<void>((resolve, reject) => {
+          if (!server.listening) return resolve(); // its listen failed
           server.close((error) => (error ? reject(error) : resolve()));
           server.closeAllConnections();
         }),
@@ -104,6 +94,23 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ]);
     return closing;
   };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.gateway.port, config.gateway.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    // A taken port: what was opened for it (Redis, the client, the database pool) is closed again.
+    await close().catch(() => undefined);
+    throw error;
+  }
+  server.on('error', (err) => logger.error({ err }, 'gateway: server error'));
+  const url = displayUrl(server.address() as AddressInfo);
+  if (tokens.openReads) logger.warn('gateway: no tokens configured: reads are open (loopback only)');
+
   return { url, streams, redis, close };
 }
 

@@ -11,6 +11,8 @@ export interface GatewayServiceOptions {
   readonly fundamentals?: (config: TicklineConfig) => FundamentalsLookup;
   /** Builds the backfill service's queue from the config (see BackfillPort). */
   readonly backfill?: (config: TicklineConfig) => BackfillPort;
+  /** Told the gateway's base URL (e.g. `http://127.0.0.1:8080`) once it listens: `tickline demo` prints it. */
+  readonly onListening?: (url: string) => void;
 }
 
 /** `tickline run gateway`: the HTTP API, the /v1/stream WebSocket and the dashboard on config.gateway. */
@@ -27,6 +29,7 @@ export function createGatewayService(options: GatewayServiceOptions = {}): Servi
         backfill: options.backfill?.(context.config),
       });
       context.logger.info({ url: gateway.url }, `gateway: dashboard and API at ${gateway.url}`);
+      options.onListening?.(gateway.url);
       return {
         checks: { redis: async () => (await gateway.redis.ping()) === 'PONG' },
         stop: () => gateway.close(),

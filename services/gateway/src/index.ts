@@ -2,7 +2,7 @@
 export { createGatewayService, type GatewayServiceOptions } from './gatewayService';
 export { startGateway, type Gateway, type GatewayOptions } from './gatewayServer';
 export { GATEWAY_DEFAULTS, type GatewayLimits } from './gatewayOptions';
-export { barJson, type BarJson } from './barJson';
+export { barJson, type BarJson } from '@tickline/storage';
 export { GATEWAY_OPENAPI } from './http/openapi';
 export { ROUTES, type FundamentalsLookup } from './http/routes';
 export type { BackfillFigures, BackfillOrder, BackfillPort, BackfillQueued } from './http/backfillPort';

@@ -22,6 +22,18 @@ export interface TestGateway {
 }
 
 /** A gateway on a free port of 127.0.0.1 over the test's Redis prefix and a fresh cache dir. */
+/** A pino logger at `level` whose lines are kept in memory. */
+export function capturedLogger(level: string): { logger: pino.Logger; logs: () => string } {
+  let logs = '';
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs += chunk.toString();
+      done();
+    },
+  });
+  return { logger: pino({ level }, sink), logs: () => logs };
+}
+
 export async function startTestGateway(
   prefix: string,
   env: Record<string, string> = {},
@@ -39,25 +51,14 @@ export async function startTestGateway(
       ...env,
     },
   });
-  let logs = '';
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logs += chunk.toString();
-      done();
-    },
-  });
-  const gateway = await startGateway({
-    config,
-    logger: pino({ level: 'debug' }, sink),
-    metrics: createMetricsRegistry(),
-    ...options,
-  });
+  const { logger, logs } = capturedLogger('debug');
+  const gateway = await startGateway({ config, logger, metrics: createMetricsRegistry(), ...options });
   return {
     gateway,
     url: gateway.url,
     config,
     cacheDir,
-    logs: () => logs,
+    logs,
     async close() {
       await gateway.close();
       fs.rmSync(cacheDir, { recursive: true, force: true });

@@ -1,19 +1,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Writable } from 'node:stream';
-import {
-  BackfillQueues,
-  bullConnection,
-  listRequests,
-  serviceRegistry,
-} from '../../../packages/cli/src/serviceRegistry';
-import { loadConfig, type TicklineConfig } from '@tickline/config';
-import { createMetricsRegistry, startApp, type App } from '@tickline/runtime';
+import { BackfillQueues, bullConnection, listRequests } from '@tickline/backfill-service';
+import type { TicklineConfig } from '@tickline/config';
+import type { App } from '@tickline/runtime';
 import { redisTestContext, waitFor } from '@tickline/testkit';
-import pino from 'pino';
 import { startMocks, type Mocks } from '../../../packages/fundamentals/test/support/mocks';
 import { bearer, call, OPERATOR_TOKEN, READ_TOKEN } from './gatewayHarness';
+import { startRegistryGateway } from './registryHarness';
 
 // `tickline run gateway` as the CLI builds it: POST /v1/backfill queues on the backfill service's BullMQ
 // queue; /v1/fundamentals reads through the fundamentals service (Yahoo's mock, the keyed providers unset).
@@ -27,32 +21,11 @@ let url = '';
 beforeAll(async () => {
   mocks = await startMocks();
   cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-gw-registry-'));
-  config = loadConfig({
-    env: {
-      TICKLINE_PREFIX: ctx.prefix,
-      TICKLINE_CACHE_DIR: cacheDir,
-      TICKLINE_GATEWAY_PORT: '0',
-      TICKLINE_METRICS_PORT: '0',
-      TICKLINE_HEARTBEAT_INTERVAL_MS: '0',
-      TICKLINE_GATEWAY_READ_TOKEN: READ_TOKEN,
-      TICKLINE_GATEWAY_OPERATOR_TOKEN: OPERATOR_TOKEN,
-      TICKLINE_YAHOO_REST_URL: mocks.urls.yahoo,
-    },
-  });
-  let logs = '';
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logs += chunk.toString();
-      done();
-    },
-  });
-  app = await startApp({
-    services: [serviceRegistry['gateway']!.create()],
-    config,
-    logger: pino({ level: 'info' }, sink),
-    metrics: createMetricsRegistry(),
-  });
-  url = /dashboard and API at (http:\/\/[\d.:]+)/.exec(logs)![1]!;
+  ({ app, url, config } = await startRegistryGateway({
+    TICKLINE_PREFIX: ctx.prefix,
+    TICKLINE_CACHE_DIR: cacheDir,
+    TICKLINE_YAHOO_REST_URL: mocks.urls.yahoo,
+  }));
 });
 afterAll(async () => {
   await app?.close();

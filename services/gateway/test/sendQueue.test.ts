@@ -57,7 +57,7 @@ test('a newer partial of a key replaces the queued one in its place; a full queu
 
 test('keeps finals in order across compactions of a queue that never empties', () => {
   const queue = new SendQueue(10);
-  const out: string[] = [];
+  const out: QueuedFrame['text'][] = [];
   for (let i = 0; i < 5000; i++) {
     expect(queue.push({ text: String(i) })).toBe('queued');
     queue.push({ text: `p${i}`, partialKey: `k${i % 3}` });

@@ -1,3 +1,5 @@
+import type { Queue } from 'bullmq';
+
 /** A checked backfill request as the gateway hands it on. */
 export interface BackfillOrder {
   readonly venue: string;
@@ -33,5 +35,10 @@ export interface BackfillPort {
   /** Queues the request, or says why the service refuses it (no provider serves it...): a 400 for the caller. */
   enqueue(order: BackfillOrder): Promise<BackfillQueued | { readonly refused: string }>;
   figures(): Promise<BackfillFigures>;
+  /**
+   * The BullMQ queues shown by the queue dashboard (Bull Board) at /admin/queues: the backfill's and
+   * the fundamentals refresh. None: the dashboard answers 503. Closed by `close`.
+   */
+  readonly queues?: readonly Queue[];
   close(): Promise<void>;
 }

@@ -1,8 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Bar } from '@tickline/core';
-import { queryBarChunks, readCachedBarChunks, type Database } from '@tickline/storage';
+import { barJson, queryBarChunks, readCachedBarChunks, type Database } from '@tickline/storage';
 import { GatewayError } from '../gatewayError';
-import { barJson } from '../barJson';
 import type { BarsQuery } from './barsQuery';
 import { writeText } from './respond';
 

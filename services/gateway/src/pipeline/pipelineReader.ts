@@ -1,6 +1,7 @@
 import { decodeAny, recordsOf, streamKeys, type RedisClient } from '@tickline/bus';
 import type { TicklineConfig } from '@tickline/config';
 import { collectStatus } from '@tickline/ops';
+import type { Database } from '@tickline/storage';
 import type { BackfillFigures, BackfillPort } from '../http/backfillPort';
 import { BACKFILL_REQUESTS_SUFFIX } from '../http/backfillRequest';
 import { summarizePipeline, type PipelineSummary, type PreviousReading } from './pipelineSummary';
@@ -21,6 +22,8 @@ export class PipelineReader {
     private readonly redis: RedisClient,
     private readonly config: TicklineConfig,
     private readonly backfill: BackfillPort | undefined,
+    /** The gateway's pool, for the database figures (one pool, not one per reading). */
+    private readonly db?: Database,
     private readonly minIntervalMs = 1000,
   ) {}
 
@@ -37,7 +40,7 @@ export class PipelineReader {
 
   private async collect(now: number): Promise<PipelineSummary> {
     const [report, backfill] = await Promise.all([
-      collectStatus(this.redis, this.config, now),
+      collectStatus(this.redis, this.config, now, this.db),
       this.backfillFigures(),
       this.countNewGaps(),
     ]);

@@ -1,6 +1,7 @@
 /** One frame waiting for a client's socket. */
 export interface QueuedFrame {
-  readonly text: string;
+  /** The frame's JSON text; as a Buffer, UTF-8 encoded once and shared by the clients it goes to. */
+  readonly text: string | Buffer;
   /** Set on partial bars: a newer partial of the same key replaces a queued one. */
   readonly partialKey?: string;
 }

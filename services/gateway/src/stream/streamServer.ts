@@ -7,6 +7,7 @@ import { GatewayError } from '../gatewayError';
 import type { GatewayMetrics } from '../gatewayMetrics';
 import type { GatewayLimits } from '../gatewayOptions';
 import { checkOrigin } from '../originPolicy';
+import { LiveFeeds } from './liveFeeds';
 import { StreamSession } from './streamSession';
 
 export const STREAM_PATH = '/v1/stream';
@@ -52,10 +53,13 @@ export function attachStreamServer(options: StreamServerOptions): StreamServer {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: limits.maxPayloadBytes,
+    // Frames are small JSON sent to many clients: compressing each per client would cost more than it saves.
+    perMessageDeflate: false,
     // Browsers send the token as a subprotocol next to tickline.v1; only tickline.v1 is ever echoed back.
     handleProtocols: (protocols) => (protocols.has(STREAM_PROTOCOL) ? STREAM_PROTOCOL : false),
   });
   const sessions = new Set<StreamSession>();
+  const feeds = new LiveFeeds(options.client, limits.maxTrackedBars);
   metrics.queueProbe.read = () => Math.max(0, ...[...sessions].map((s) => s.queued));
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -71,6 +75,7 @@ export function attachStreamServer(options: StreamServerOptions): StreamServer {
     wss.handleUpgrade(req, socket, head, (ws) => {
       const session = new StreamSession(ws, {
         client: options.client,
+        feeds,
         metrics,
         maxSubscriptions: limits.maxSubscriptions,
         maxQueuedFrames: limits.maxQueuedFrames,

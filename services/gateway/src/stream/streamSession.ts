@@ -1,9 +1,8 @@
 import type { BarEvent, TicklineClient } from '@tickline/client';
-import type { Trade } from '@tickline/core';
-import type { Observable, Subscription } from 'rxjs';
+import { map, type Observable, type Subscription } from 'rxjs';
 import WebSocket from 'ws';
-import { barJson } from '../barJson';
 import type { GatewayMetrics } from '../gatewayMetrics';
+import { SharedBar, type LiveFeeds, type SharedTick } from './liveFeeds';
 import { SendQueue, type QueuedFrame } from './sendQueue';
 import {
   errorFrame,
@@ -16,6 +15,8 @@ import {
 
 export interface SessionOptions {
   readonly client: TicklineClient;
+  /** Live-only subscriptions (no `from`) read through these, shared by every session. */
+  readonly feeds: LiveFeeds;
   readonly metrics: GatewayMetrics;
   readonly maxSubscriptions: number;
   readonly maxQueuedFrames: number;
@@ -39,15 +40,10 @@ function rawText(data: WebSocket.RawData): string {
   return Buffer.from(data as ArrayBuffer).toString('utf8');
 }
 
-function barFrame(id: string, event: BarEvent): QueuedFrame {
-  const text = JSON.stringify({
-    type: 'bar',
-    id,
-    kind: event.kind,
-    origin: event.origin,
-    bar: { ...barJson(event.bar), final: event.bar.final },
-  });
-  return event.kind === 'partial' ? { text, partialKey: `${id}\u0000${event.bar.start}` } : { text };
+/** A bar frame, encoded once per event, kind and id (see SharedBar.frame). */
+function barFrame(idJson: string, id: string, kind: BarEvent['kind'], shared: SharedBar): QueuedFrame {
+  const text = shared.frame(kind, idJson);
+  return kind === 'partial' ? { text, partialKey: `${id}\u0000${shared.event.bar.start}` } : { text };
 }
 
 /**
@@ -132,7 +128,8 @@ export class StreamSession {
   private observe<T>(
     frame: BarsSubscribeFrame | TicksSubscribeFrame,
     make: () => Observable<T>,
-    toFrame: (value: T) => QueuedFrame,
+    /** Undefined: nothing to send for this value. */
+    toFrame: (value: T) => QueuedFrame | undefined,
   ): void {
     let source: Observable<T>;
     try {
@@ -143,7 +140,10 @@ export class StreamSession {
     // Acknowledged before the first data frame: the subscription below may deliver synchronously.
     this.send({ text: JSON.stringify({ type: 'subscribed', id: frame.id, channel: frame.channel }) });
     const subscription = source.subscribe({
-      next: (value) => this.send(toFrame(value)),
+      next: (value) => {
+        const out = toFrame(value);
+        if (out !== undefined) this.send(out);
+      },
       error: (error: unknown) => {
         this.forget(frame.id);
         this.send({
@@ -157,29 +157,55 @@ export class StreamSession {
       complete: () => this.forget(frame.id),
     });
     if (subscription.closed) return;
+    // The acknowledgement overflowed the queue and closed the session: nothing would ever end this
+    // subscription (and a shared feed would keep running for it).
+    if (this.closed) return subscription.unsubscribe();
     this.subs.set(frame.id, { channel: frame.channel, subscription });
     this.options.metrics.subscriptions.inc({ channel: frame.channel });
   }
 
+  /**
+   * With `from`: a reader of its own (history, then the stream from the seam). Without: the shared live reader
+   * of the instrument and timeframe, partials filtered here, and a revision of a bar delivered before this
+   * subscription joined sent as a plain `bar` (it is this client's first sight of it).
+   */
   private subscribeBars(frame: BarsSubscribeFrame): void {
-    const { client } = this.options;
+    const { client, feeds } = this.options;
+    const idJson = JSON.stringify(frame.id);
+    if (frame.from !== undefined) {
+      const options = { from: frame.from, partial: frame.partial, source: frame.source };
+      this.observe(
+        frame,
+        () =>
+          client.bars(frame.instrument, frame.timeframe, options).pipe(map((e) => new SharedBar(e, 0, 0))),
+        (shared) => barFrame(idJson, frame.id, shared.event.kind, shared),
+      );
+      return;
+    }
+    let joined = 0;
     this.observe(
       frame,
-      () =>
-        client.bars(frame.instrument, frame.timeframe, {
-          from: frame.from,
-          partial: frame.partial,
-          source: frame.source,
-        }),
-      (event: BarEvent) => barFrame(frame.id, event),
+      () => {
+        // Throws for a bad instrument or timeframe, before anything is acknowledged.
+        const feed = feeds.barFeed(frame.instrument, frame.timeframe);
+        joined = feed.seq();
+        return feed.events;
+      },
+      (shared) => {
+        const { kind } = shared.event;
+        if (kind === 'partial' && frame.partial !== true) return undefined;
+        const late = kind === 'revision' && (shared.firstSeq === undefined || shared.firstSeq <= joined);
+        return barFrame(idJson, frame.id, late ? 'bar' : kind, shared);
+      },
     );
   }
 
   private subscribeTicks(frame: TicksSubscribeFrame): void {
+    const idJson = JSON.stringify(frame.id);
     this.observe(
       frame,
-      () => this.options.client.ticks(frame.instrument),
-      (trade: Trade) => ({ text: JSON.stringify({ type: 'tick', id: frame.id, trade }) }),
+      () => this.options.feeds.tickFeed(frame.instrument),
+      (tick: SharedTick) => ({ text: `{"type":"tick","id":${idJson},"trade":${tick.body}}` }),
     );
   }
 
@@ -206,7 +232,8 @@ export class StreamSession {
         const frame = this.queue.shift();
         if (frame === undefined) return;
         // Each write's callback flushes again, so frames held back at the high-water mark follow as it drains.
-        ws.send(frame.text, () => this.flush());
+        // A Buffer is the frame's UTF-8 text, shared by every client it goes to: sent as a text frame as is.
+        ws.send(frame.text, { binary: false }, () => this.flush());
         this.options.metrics.framesSent.inc({ type: frame.partialKey === undefined ? 'final' : 'partial' });
       }
     } finally {
