@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type Redis from 'ioredis';
 import { TimeBarAggregator, type AggregationEvent } from '@tickline/aggregation';
-import { readStreamRecords, type StreamKeys } from '@tickline/bus';
+import { readStreamRecords, type RedisClient, type StreamKeys } from '@tickline/bus';
 import type { Bar, InstrumentRef, Timeframe, Trade } from '@tickline/core';
 import { redisUrl, spawnTs, type TsChild } from '@tickline/testkit';
 import { seededRandom } from '@tickline/venues';
@@ -101,14 +100,18 @@ export function startAggregator(
 }
 
 /** A field of the `aggregator` group on a tick stream (`entries-read`, `pending`, `lag`); 0 before it exists. */
-export async function groupField(redis: Redis, key: string, name: string): Promise<number> {
+export async function groupField(redis: RedisClient, key: string, name: string): Promise<number> {
   const groups = (await redis.xinfo('GROUPS', key).catch(() => [])) as unknown[][];
   const group = groups.find((g) => g[g.indexOf('name') + 1] === 'aggregator') ?? [];
   return Number(group[group.indexOf(name) + 1] ?? 0);
 }
 
 /** Sums a group field over the tick streams. */
-export async function groupTotal(redis: Redis, ticks: readonly string[], name: string): Promise<number> {
+export async function groupTotal(
+  redis: RedisClient,
+  ticks: readonly string[],
+  name: string,
+): Promise<number> {
   const values = await Promise.all(ticks.map((k) => groupField(redis, k, name)));
   return values.reduce((a, b) => a + b, 0);
 }
@@ -119,7 +122,7 @@ export async function groupTotal(redis: Redis, ticks: readonly string[], name: s
  * Returns how many final bars there were.
  */
 export async function expectOfflineBars(
-  redis: Redis,
+  redis: RedisClient,
   keys: StreamKeys,
   instrument: InstrumentRef,
   trades: readonly Trade[],

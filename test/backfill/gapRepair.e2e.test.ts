@@ -1,5 +1,6 @@
 import { ENTRY_SCHEMA_VERSION, msgpackCodec, streamKeys } from '@tickline/bus';
-import type { Bar } from '@tickline/core';
+import { runCli, type CliDeps } from '@tickline/cli';
+import { QUALITY_FLAG_CODES, type Bar } from '@tickline/core';
 import { BinanceRestMock } from '@tickline/history';
 import { createSinkService } from '@tickline/sink-service';
 import { startApp, type App } from '@tickline/runtime';
@@ -103,7 +104,16 @@ test('a gap published while the pipeline runs is repaired: the bars it touched a
         revision: REPAIR_REVISION,
         final: true,
       });
-      expect(row.quality.flags.map((f) => f.code)).toContain('repaired');
+      // The repair is a quality flag of core's list, with the configured penalty, and the score is
+      // still 1 − Σ penalties (docs/quality.md): below a clean bar, above the light live bar.
+      expect(row.quality.flags).toContainEqual({
+        code: 'repaired',
+        penalty: 0.05,
+        detail: 'reconnect gap repaired from binance:raw',
+      });
+      for (const flag of row.quality.flags) expect(QUALITY_FLAG_CODES).toContain(flag.code);
+      const penalties = row.quality.flags.reduce((sum, flag) => sum + flag.penalty, 0);
+      expect(row.quality.score).toBeCloseTo(Math.max(0, 1 - penalties), 9);
       expect(row.quality.score).toBeLessThanOrEqual(0.95);
     } else {
       expect(row).toMatchObject({ start: served[i]!.start, source: 'live', revision: 0 });
@@ -112,4 +122,23 @@ test('a gap published while the pipeline runs is repaired: the bars it touched a
   // The gap was acknowledged by the scheduler's group: nothing is left pending.
   expect((await stores.ctx.redis.xpending(streamKeys(stores.ctx.prefix).gaps(), 'backfill'))[0]).toBe(0);
   expect(mock.stats.requests).toBe(1);
+
+  // What an operator sees: `tickline bars --format json` prints the flag and the lowered score.
+  let stdout = '';
+  const deps: CliDeps = {
+    env: { ...env, TICKLINE_LOG_LEVEL: 'warn' },
+    registry: {},
+    stdout: (text) => (stdout += text),
+    stderr: () => undefined,
+    runServices: () => Promise.resolve(),
+  };
+  const argv = ['bars', '--venue', 'binance', '--symbol', 'BTCUSDT', '--timeframe', '1m'];
+  const range = ['--from', String(T0 + 20 * MINUTE), '--to', String(T0 + 24 * MINUTE)];
+  expect(await runCli([...argv, ...range, '--source', 'db', '--format', 'json'], deps)).toBe(0);
+  const shown = JSON.parse(stdout) as { revision: number; quality: Bar['quality'] }[];
+  expect(shown.map((b) => b.revision)).toEqual([REPAIR_REVISION, REPAIR_REVISION, REPAIR_REVISION, 0]);
+  for (const [i, bar] of shown.slice(0, 3).entries()) {
+    expect(bar.quality.flags.map((f) => f.code)).toContain('repaired');
+    expect(bar.quality.score).toBe(rows[20 + i]!.quality.score);
+  }
 }, 60000);

@@ -1,4 +1,11 @@
-import { httpGet, parseJson, ProviderError, type HttpReply, type ProviderGate } from '@tickline/providers';
+import {
+  httpGet,
+  parseJson,
+  ProviderError,
+  type HttpReply,
+  type ProviderGate,
+  type UsageReport,
+} from '@tickline/providers';
 import type { z } from 'zod';
 
 /** What every history provider takes. Fields with a default give it in brackets. */
@@ -21,6 +28,8 @@ export interface JsonCall<S extends z.ZodType> {
   headers?: Record<string, string>;
   /** Values never to show in errors (keys sent in headers). */
   secrets?: readonly string[];
+  /** The provider's usage headers of a 2xx reply, handed to the shared limit as it completes the grant. */
+  usage?: (reply: HttpReply) => readonly UsageReport[];
   /** Sees every 2xx reply before its body is read (usage headers). */
   onReply?: (reply: HttpReply) => Promise<void> | void;
   /** Looks at the parsed body before validation; throws to turn it into an error (rate-limit notes). */
@@ -38,7 +47,7 @@ export function fetchJson<S extends z.ZodType>(
 ): Promise<z.output<S>> {
   return options.gate.run(
     call.weight,
-    async () => {
+    async (replied) => {
       const reply = await httpGet({
         provider: call.provider,
         url: call.url,
@@ -48,6 +57,7 @@ export function fetchJson<S extends z.ZodType>(
         fetch: options.fetch,
         signal: call.signal,
       });
+      replied(call.usage?.(reply));
       await call.onReply?.(reply);
       const body = parseJson(call.provider, reply);
       call.inspect?.(body);

@@ -11,7 +11,13 @@ export { REDACTED, redactUrl, redactSecrets } from './redactUrl';
 export { parseRetryAfter } from './retryAfter';
 export { httpGet, parseJson, type HttpReply, type HttpRequestOptions } from './httpRequest';
 export { validateRules, type RateLimitRule } from './rateLimitRule';
-export { RedisRateLimiter, apiKeyId, type Grant, type RedisRateLimiterOptions } from './redisRateLimiter';
+export {
+  RedisRateLimiter,
+  apiKeyId,
+  type Grant,
+  type RedisRateLimiterOptions,
+  type UsageReport,
+} from './redisRateLimiter';
 export { CircuitBreaker, type BreakerState, type CircuitBreakerOptions } from './circuitBreaker';
 export {
   ProviderHealth,

@@ -1,7 +1,7 @@
 import { CircuitBreaker, type BreakerState, type CircuitBreakerOptions } from './circuitBreaker';
 import { isProviderError, ProviderError } from './providerError';
 import { ProviderHealth, type HealthSnapshot, type ProviderHealthOptions } from './providerHealth';
-import type { RedisRateLimiter } from './redisRateLimiter';
+import type { Grant, RedisRateLimiter, UsageReport } from './redisRateLimiter';
 
 /** Every field but `provider` has a default, given in brackets. */
 export interface ProviderGateOptions {
@@ -64,8 +64,17 @@ export class ProviderGate {
     };
   }
 
-  /** Runs `call` through breaker and limiter, books `weight`, and records the outcome. */
-  async run<T>(weight: number, call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  /**
+   * Runs `call` through breaker and limiter, books `weight`, and records the outcome. The booking is in
+   * flight until `call` settles or calls `replied` (as soon as the provider's reply is in: the limiter
+   * frees the weight one window after that, so the sooner the better), with the usage the reply
+   * reported, if any.
+   */
+  async run<T>(
+    weight: number,
+    call: (replied: (usage?: readonly UsageReport[]) => void) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const admittedAt = this.now();
     if (!this.breaker.tryAcquire(admittedAt)) {
       const wait = Math.max(0, this.breaker.openUntil - admittedAt);
@@ -78,20 +87,29 @@ export class ProviderGate {
         },
       );
     }
+    let grant: Grant | undefined;
     try {
-      await this.limiter?.acquire(weight, signal);
+      grant = await this.limiter?.acquire(weight, signal);
     } catch (error) {
       this.breaker.release(this.now()); // waiting for budget says nothing about the provider
       throw error;
     }
+    let completed: Promise<unknown> | undefined;
+    const replied = (usage?: readonly UsageReport[]) => {
+      // A failed report only keeps the weight booked until the lease ends: safe, so not an error.
+      if (grant && this.limiter && !completed) completed = this.limiter.complete(grant, usage).catch(() => 0);
+    };
     const started = this.now();
     try {
-      const result = await call();
+      const result = await call(replied);
       this.settle(started, true, false);
       return result;
     } catch (error) {
       await this.onError(started, error);
       throw error;
+    } finally {
+      replied();
+      await completed;
     }
   }
 

@@ -1,13 +1,16 @@
 import { ProviderError } from './providerError';
 
-/** At most `limit` weight in any `windowMs` (a sliding window: every interval of that length, not just aligned ones). */
+/**
+ * At most `limit` weight in any `windowMs` as the venue counts it, fixed (any alignment) or sliding:
+ * each grant is booked from its grant until a window after its reply (see RedisRateLimiter).
+ */
 export interface RateLimitRule {
   limit: number;
   windowMs: number;
   /**
-   * Grants stay booked this much longer than the window, ms [0]. A venue counts requests when they
-   * arrive, in its own (often fixed, aligned) windows; latency jitter between grant and arrival can
-   * otherwise crowd two windows' worth into one of the venue's.
+   * Replies stay booked this much longer than the window, ms [0]. Not needed for the limit to hold
+   * (latency is covered by booking until the reply); slack for a venue whose window is a little longer
+   * than it says.
    */
   marginMs?: number;
 }

@@ -1,18 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type Redis from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { LuaScript } from './luaScript';
 import { ProviderError } from './providerError';
-import { ACQUIRE_SCRIPT, OBSERVE_SCRIPT, PUSH_BACK_SCRIPT } from './rateLimitScripts';
+import { ACQUIRE_SCRIPT, COMPLETE_SCRIPT, OBSERVE_SCRIPT, PUSH_BACK_SCRIPT } from './rateLimitScripts';
 import { validateRules, type RateLimitRule } from './rateLimitRule';
 
 const acquireScript = new LuaScript(ACQUIRE_SCRIPT);
+const completeScript = new LuaScript(COMPLETE_SCRIPT);
 const observeScript = new LuaScript(OBSERVE_SCRIPT);
 const pushBackScript = new LuaScript(PUSH_BACK_SCRIPT);
 
 /** Every field but `redis`, `provider` and `rules` has a default, given in brackets. */
 export interface RedisRateLimiterOptions {
-  redis: Redis;
+  redis: Redis | Cluster;
   /** Key prefix [tl]. */
   prefix?: string;
   /** e.g. `binance`; part of the key. */
@@ -22,14 +23,27 @@ export interface RedisRateLimiterOptions {
   rules: readonly RateLimitRule[];
   /** `acquire` gives up (RATE_LIMIT_WAIT_EXCEEDED) rather than wait longer than this in total, ms [120000]. */
   maxWaitMs?: number;
+  /**
+   * A grant counts as in flight until {@link RedisRateLimiter.complete} reports its reply, or at most
+   * this long (a process that died mid-request), ms [60000]. Must exceed the longest request.
+   */
+  leaseMs?: number;
 }
 
-/** A granted request. */
+/** Weight a provider says was used in its window of `windowMs` (a usage header of one reply). */
+export interface UsageReport {
+  used: number;
+  windowMs: number;
+}
+
+/** A granted request: pass it to `complete` once the provider replied (or the request failed). */
 export interface Grant {
   /** Redis time (epoch ms) at which the weight was booked. */
   grantedAt: number;
   /** How long `acquire` waited for it, ms. */
   waitedMs: number;
+  /** The booking in the rule logs (`<id>:<weight>`). */
+  member: string;
 }
 
 /** A stable, non-secret name for an API key: its SHA-256 prefix. The key itself never reaches Redis. */
@@ -41,7 +55,9 @@ export function apiKeyId(apiKey: string | undefined): string {
 /**
  * A rate limit shared by every worker and process using the same Redis, prefix, provider and key:
  * grants are booked atomically in Lua against every rule, so the configured limits hold however many
- * callers race. The provider's own signals push the shared budget back: `pushBack` for Retry-After
+ * callers race. A grant stays in flight until `complete` (the reply came), then counts for one more
+ * window: the provider counted the request at some instant between grant and reply, so no window of
+ * the provider's, fixed (any alignment) or sliding, can see more than the limit, whatever the latency. The provider's own signals push the shared budget back: `pushBack` for Retry-After
  * and bans, `observeUsage` for usage headers such as Binance's X-MBX-USED-WEIGHT-1M.
  */
 export class RedisRateLimiter {
@@ -49,6 +65,7 @@ export class RedisRateLimiter {
   private readonly blockedKey: string;
   private readonly ruleKeys: string[];
   private readonly maxWaitMs: number;
+  private readonly leaseMs: number;
   private readonly idBase = randomBytes(6).toString('hex');
   private sequence = 0;
 
@@ -56,12 +73,14 @@ export class RedisRateLimiter {
     validateRules(options.provider, options.rules);
     this.rules = options.rules;
     this.maxWaitMs = options.maxWaitMs ?? 120000;
+    this.leaseMs = Math.max(1, Math.ceil(options.leaseMs ?? 60000));
     // One hash tag per (provider, key): every key of a limiter lives in one Redis Cluster slot.
     const base = `${options.prefix ?? 'tl'}:ratelimit:{${options.provider}:${options.keyId ?? 'ip'}}`;
     this.blockedKey = `${base}:blocked`;
     this.ruleKeys = options.rules.flatMap((rule) => [
       `${base}:${rule.windowMs}:log`,
       `${base}:${rule.windowMs}:sum`,
+      `${base}:${rule.windowMs}:seen`,
     ]);
   }
 
@@ -70,8 +89,8 @@ export class RedisRateLimiter {
     this.checkWeight(weight);
     let waitedMs = 0;
     for (;;) {
-      const { waitMs, nowMs } = await this.tryAcquire(weight);
-      if (waitMs === 0) return { grantedAt: nowMs, waitedMs };
+      const { waitMs, grantedAt, member } = await this.tryAcquire(weight);
+      if (waitMs === 0) return { grantedAt, waitedMs, member };
       if (waitedMs + waitMs > this.maxWaitMs) {
         throw new ProviderError(
           'RATE_LIMIT_WAIT_EXCEEDED',
@@ -86,17 +105,45 @@ export class RedisRateLimiter {
     }
   }
 
-  /** One attempt: waitMs 0 means granted at nowMs (Redis time); otherwise retry after waitMs. */
-  async tryAcquire(weight = 1): Promise<{ waitMs: number; nowMs: number }> {
+  /**
+   * One attempt: waitMs 0 means granted at nowMs (Redis time), in flight as `member` until `complete`;
+   * otherwise retry after waitMs.
+   */
+  async tryAcquire(
+    weight = 1,
+  ): Promise<{ waitMs: number; nowMs: number; grantedAt: number; member: string }> {
     this.checkWeight(weight);
-    const args: (string | number)[] = [weight, this.nextId()];
-    for (const rule of this.rules) args.push(rule.windowMs + (rule.marginMs ?? 0), rule.limit);
+    const id = this.nextId();
+    const args: (string | number)[] = [weight, id, this.leaseMs];
+    for (const rule of this.rules) args.push(this.windowOf(rule), rule.limit);
     const reply = (await acquireScript.run(
       this.options.redis,
       [this.blockedKey, ...this.ruleKeys],
       args,
     )) as [number, number];
-    return { waitMs: Number(reply[0]), nowMs: Number(reply[1]) };
+    const nowMs = Number(reply[1]);
+    return { waitMs: Number(reply[0]), nowMs, grantedAt: nowMs, member: `${id}:${weight}` };
+  }
+
+  /**
+   * The request of `grant` got its reply, or failed, or was never sent: from now on it counts for one
+   * window more, then frees its weight. Without this it stays in flight until the lease ends.
+   * `usage`: what the provider reported in that reply (e.g. X-MBX-USED-WEIGHT-1M), per window; each
+   * report for a rule's window is kept as a second bound (see the scripts) and weight it shows beyond
+   * what was booked here is booked now, as {@link observeUsage} does. Resolves with the Redis time.
+   */
+  async complete(
+    grant: Pick<Grant, 'member' | 'grantedAt'>,
+    usage: readonly UsageReport[] = [],
+  ): Promise<number> {
+    const args: (string | number)[] = [grant.member, grant.grantedAt, this.nextId()];
+    for (const rule of this.rules) {
+      const report = usage.find(
+        (u) => u.windowMs === rule.windowMs && Number.isFinite(u.used) && u.used >= 0,
+      );
+      args.push(this.windowOf(rule), report === undefined ? -1 : Math.floor(report.used));
+    }
+    return Number(await completeScript.run(this.options.redis, this.ruleKeys, args));
   }
 
   /** Blocks every caller for `ms` (a Retry-After, a ban): the provider said stop, so all processes stop. */
@@ -113,10 +160,18 @@ export class RedisRateLimiter {
   async observeUsage(used: number, windowMs: number): Promise<number> {
     const index = this.rules.findIndex((rule) => rule.windowMs === windowMs);
     if (index < 0 || !Number.isFinite(used) || used <= 0) return 0;
-    const keys = this.ruleKeys.slice(2 * index, 2 * index + 2);
+    const keys = this.ruleKeys.slice(3 * index, 3 * index + 2);
     return Number(
-      await observeScript.run(this.options.redis, keys, [Math.floor(used), this.nextId(), windowMs]),
+      await observeScript.run(this.options.redis, keys, [
+        Math.floor(used),
+        `seen:${this.nextId()}`,
+        this.windowOf(this.rules[index]!),
+      ]),
     );
+  }
+
+  private windowOf(rule: RateLimitRule): number {
+    return rule.windowMs + (rule.marginMs ?? 0);
   }
 
   private checkWeight(weight: number): void {

@@ -13,8 +13,8 @@ let ctx: RedisTestContext;
 beforeEach(() => (ctx = redisTestContext('tlrate')));
 afterEach(() => ctx.cleanup());
 
-function limiter(rules: RateLimitRule[], provider = 'test', keyId?: string) {
-  return new RedisRateLimiter({ redis: ctx.redis, prefix: ctx.prefix, provider, keyId, rules });
+function limiter(rules: RateLimitRule[], provider = 'test', keyId?: string, leaseMs?: number) {
+  return new RedisRateLimiter({ redis: ctx.redis, prefix: ctx.prefix, provider, keyId, rules, leaseMs });
 }
 
 /** The most weight granted within any `windowMs` (grant times are Redis ms; the window is (t-w, t]). */
@@ -34,10 +34,64 @@ function peakWeight(grants: { at: number; weight: number }[], windowMs: number):
 describe('RedisRateLimiter', () => {
   it('grants up to the limit, then says how long to wait', async () => {
     const rl = limiter([{ limit: 10, windowMs: 60000 }]);
-    for (let i = 0; i < 5; i++) expect((await rl.tryAcquire(2)).waitMs).toBe(0);
+    for (let i = 0; i < 5; i++) {
+      const grant = await rl.tryAcquire(2);
+      expect(grant.waitMs).toBe(0);
+      await rl.complete(grant);
+    }
     const refused = await rl.tryAcquire(1);
     expect(refused.waitMs).toBeGreaterThan(59000);
-    expect(refused.waitMs).toBeLessThanOrEqual(60000);
+    expect(refused.waitMs).toBeLessThanOrEqual(60001);
+  });
+
+  it('keeps a grant in flight until complete, then books it for one window from the reply', async () => {
+    const rl = limiter([{ limit: 1, windowMs: 100 }], 'test', undefined, 60000);
+    const grant = await rl.tryAcquire();
+    expect(grant.waitMs).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 250)); // a slow request: far past the window
+    expect((await rl.tryAcquire()).waitMs).toBeGreaterThan(0); // still in flight: still counted
+    const repliedAt = await rl.complete(grant);
+    const refused = await rl.tryAcquire();
+    expect(refused.waitMs).toBeGreaterThan(0);
+    expect(refused.nowMs + refused.waitMs).toBe(repliedAt + 101); // a window after the reply
+    await new Promise((resolve) => setTimeout(resolve, refused.waitMs + 5));
+    expect((await rl.tryAcquire()).waitMs).toBe(0);
+  });
+
+  it("uses the provider's reported count: room once its window rolled over, our later grants added", async () => {
+    const rl = limiter([{ limit: 4, windowMs: 60000 }]);
+    const minute = (used: number) => [{ used, windowMs: 60000 }];
+    const first = await rl.tryAcquire(2);
+    await rl.complete(first, minute(2));
+    await new Promise((resolve) => setTimeout(resolve, 3)); // a reply in the same ms might be later: counted
+    const second = await rl.tryAcquire(2);
+    expect(second.waitMs).toBe(0);
+    // Our log is full and the report (2) plus the grant still out (2) leave no room either.
+    const refused = await rl.tryAcquire(2);
+    expect(refused.waitMs).toBeGreaterThan(0);
+    expect(refused.waitMs).toBeLessThanOrEqual(25); // a reply is due: look again soon
+    // The venue counted the second request alone: its window rolled over in between.
+    await rl.complete(second, minute(2));
+    const third = await rl.tryAcquire(2);
+    expect(third.waitMs).toBe(0); // 2 reported + 2 now, though our own log holds 6
+    expect((await rl.tryAcquire(1)).waitMs).toBeGreaterThan(0); // the third is out: 2 + 2 + 1 > 4
+    // A report of an older grant does not replace the newer one.
+    await rl.complete(first, minute(0));
+    expect((await rl.tryAcquire(1)).waitMs).toBeGreaterThan(0);
+    // Without any report the log alone decides: a minute from the replies.
+    const plain = limiter([{ limit: 4, windowMs: 60000 }], 'plain');
+    await plain.complete(await plain.acquire(4));
+    expect((await plain.tryAcquire(1)).waitMs).toBeGreaterThan(59000);
+  });
+
+  it('frees a grant that was never completed once its lease ends', async () => {
+    const rl = limiter([{ limit: 1, windowMs: 50 }], 'test', undefined, 100);
+    const lost = await rl.tryAcquire(); // its process died mid-request
+    const refused = await rl.tryAcquire();
+    expect(refused.waitMs).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 100 + 50 + 10));
+    expect((await rl.tryAcquire()).waitMs).toBe(0);
+    expect(lost.waitMs).toBe(0);
   });
 
   it('checks every rule: a short burst rule and a long daily one', async () => {
@@ -45,11 +99,10 @@ describe('RedisRateLimiter', () => {
       { limit: 2, windowMs: 1000 },
       { limit: 3, windowMs: 86_400_000 },
     ]);
-    expect((await rl.tryAcquire()).waitMs).toBe(0);
-    expect((await rl.tryAcquire()).waitMs).toBe(0);
+    for (let i = 0; i < 2; i++) await rl.complete(await rl.acquire());
     const burst = await rl.tryAcquire();
     expect(burst.waitMs).toBeGreaterThan(0);
-    expect(burst.waitMs).toBeLessThanOrEqual(1000);
+    expect(burst.waitMs).toBeLessThanOrEqual(1001);
     await new Promise((resolve) => setTimeout(resolve, burst.waitMs + 5));
     expect((await rl.tryAcquire()).waitMs).toBe(0);
     expect((await rl.tryAcquire()).waitMs).toBeGreaterThan(80_000_000); // the daily budget is spent

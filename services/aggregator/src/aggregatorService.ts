@@ -1,4 +1,4 @@
-import { createRedis, DeadLetterQueue, streamKeys, type ConsumerLogger } from '@tickline/bus';
+import { createRedis, DeadLetterQueue, lagReadiness, streamKeys, type ConsumerLogger } from '@tickline/bus';
 import { redisConnectionSettings } from '@tickline/config';
 import { instrumentId, parseInstrumentId, type InstrumentRef } from '@tickline/core';
 import { defineService, type ServiceContext, type ServiceDefinition } from '@tickline/runtime';
@@ -85,7 +85,15 @@ export function createAggregatorService(options: AggregatorOptions = {}): Servic
         'aggregator: consuming tick streams',
       );
       return {
-        checks: { redis: async () => void (await redis.ping()) },
+        checks: {
+          redis: async () => void (await redis.ping()),
+          lag: lagReadiness(
+            redis,
+            () => config.instruments.map((id) => keys.ticks(parseInstrumentId(id))),
+            settings.group,
+            config.runtime.readyMaxLag,
+          ),
+        },
         stop: async () => {
           stopping = true;
           try {

@@ -14,13 +14,13 @@ import {
   type ConsumerLogger,
   type DeadLetterQueue,
   type ProcessResult,
+  type RedisClient,
   type StateCodec,
   type StreamKeys,
   type TickResult,
 } from '@tickline/bus';
 import type { TicklineConfig } from '@tickline/config';
 import { instrumentId, type InstrumentRef, type Trade } from '@tickline/core';
-import type Redis from 'ioredis';
 import { type AggregatorMetrics } from './aggregatorMetrics';
 import { type ResolvedAggregatorOptions } from './aggregatorOptions';
 import { batchOutputs } from './barOutputs';
@@ -38,7 +38,7 @@ export interface WorkerDeps {
   readonly config: TicklineConfig;
   readonly settings: ResolvedAggregatorOptions;
   readonly keys: StreamKeys;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly deadLetters: DeadLetterQueue;
   readonly metrics: AggregatorMetrics;
   readonly log: ConsumerLogger;

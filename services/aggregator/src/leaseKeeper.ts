@@ -1,9 +1,8 @@
-import { Lease, leaseKey, messageOf, type ConsumerLogger } from '@tickline/bus';
+import { Lease, leaseKey, messageOf, type ConsumerLogger, type RedisClient } from '@tickline/bus';
 import { instrumentId, type InstrumentRef } from '@tickline/core';
-import type Redis from 'ioredis';
 
 export interface LeaseKeeperOptions {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly prefix: string;
   /** Who shares the instruments (the consumer group): names the lease and member keys. */
   readonly owner: string;

@@ -1,6 +1,6 @@
-import type { TicklineConfig } from '@tickline/config';
+import { bullConnection as createBullConnection, type RedisClient } from '@tickline/bus';
+import { redisConnectionSettings, type TicklineConfig } from '@tickline/config';
 import { FlowProducer, Queue } from 'bullmq';
-import Redis from 'ioredis';
 
 /** Parent jobs, one per request: completed when all its chunks are. */
 export const REQUESTS_QUEUE = 'backfill-requests';
@@ -15,23 +15,9 @@ export function bullPrefix(prefix: string): string {
   return `${prefix}:{backfill}`;
 }
 
-/**
- * A client for BullMQ: no command timeout (its workers block on purpose) and no retry limit per
- * request (BullMQ's requirement for workers). Built from the config's Redis settings.
- */
-export function bullConnection(config: TicklineConfig, name: string): Redis {
-  const { url, username, password, tls, connectTimeoutMs } = config.redis;
-  const client = new Redis(url, {
-    ...(username === undefined ? {} : { username }),
-    ...(password === undefined ? {} : { password }),
-    ...(tls.enabled ? { tls: { rejectUnauthorized: tls.rejectUnauthorized } } : {}),
-    connectTimeout: connectTimeoutMs,
-    connectionName: name,
-    maxRetriesPerRequest: null,
-  });
-  // Connection errors surface through BullMQ's own 'error' events and the readiness check.
-  client.on('error', () => undefined);
-  return client;
+/** A BullMQ client from the config's Redis settings (one server or a Redis Cluster). */
+export function bullConnection(config: TicklineConfig, name: string): RedisClient {
+  return createBullConnection(redisConnectionSettings(config), name);
 }
 
 /** The two queues and the flow producer, on one connection. */
@@ -42,7 +28,7 @@ export class BackfillQueues {
   readonly prefix: string;
 
   constructor(
-    readonly connection: Redis,
+    readonly connection: RedisClient,
     prefix: string,
   ) {
     this.prefix = bullPrefix(prefix);

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
+import type { RedisClient } from '@tickline/bus';
 import { Worker, type Job } from 'bullmq';
-import type Redis from 'ioredis';
 import { CHUNKS_QUEUE, REQUESTS_QUEUE, bullPrefix } from './backfillQueues';
 import type { BackfillMetrics } from './backfillMetrics';
 import type { ChunkResult } from './chunkProcessor';
@@ -34,7 +34,7 @@ const MAX_STALLED = 5;
  * sums the chunks' results into the request's summary.
  */
 export function startWorkers(
-  connection: Redis,
+  connection: RedisClient,
   prefix: string,
   processChunk: (job: Job<Chunk>) => Promise<ChunkResult>,
   settings: WorkerSettings,

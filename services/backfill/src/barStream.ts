@@ -1,6 +1,6 @@
 import { ENTRY_SCHEMA_VERSION, msgpackCodec, type StreamKeys } from '@tickline/bus';
 import type { Bar } from '@tickline/core';
-import type Redis from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 // Records per entry, as the aggregator lays out its bar entries.
 const BARS_PER_ENTRY = 256;
@@ -11,7 +11,11 @@ const BARS_PER_ENTRY = 256;
  * the aggregator's own entries are never disturbed. The bars' `source` and `revision` tell the sink's
  * precedence rule what they are. One pipeline per call; bars of one series.
  */
-export async function publishBars(redis: Redis, keys: StreamKeys, bars: readonly Bar[]): Promise<number> {
+export async function publishBars(
+  redis: Redis | Cluster,
+  keys: StreamKeys,
+  bars: readonly Bar[],
+): Promise<number> {
   if (bars.length === 0) return 0;
   const pipeline = redis.pipeline();
   let entries = 0;

@@ -1,5 +1,5 @@
 import { rollup, scoreBar } from '@tickline/aggregation';
-import { nextBoundary, type Bar, type QualityFlag } from '@tickline/core';
+import { nextBoundary, type Bar, type QualityFlag, type QualityFlagCode } from '@tickline/core';
 import type { Chunk } from './chunkPlan';
 
 /**
@@ -36,7 +36,7 @@ export function chunkBars(chunk: Chunk, fetched: readonly Bar[], options: ChunkB
     previousClose = bar.close;
     if (chunk.repair === undefined) out.push({ ...bar, final: true, quality });
     else {
-      const flag: QualityFlag = {
+      const flag: QualityFlag & { code: QualityFlagCode } = {
         code: 'repaired',
         penalty: options.repairPenalty,
         detail: `${chunk.repair.cause} gap repaired from ${bar.source}`,

@@ -2,7 +2,7 @@ import { DeadLetterQueue, type StreamKeys } from '@tickline/bus';
 import type { HistoryRouter } from '@tickline/history';
 import { isProviderError } from '@tickline/providers';
 import { UnrecoverableError, type Job } from 'bullmq';
-import type Redis from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { publishBars } from './barStream';
 import type { BackfillMetrics } from './backfillMetrics';
 import { chunkBars } from './chunkBars';
@@ -21,7 +21,7 @@ export interface ChunkResult {
 
 export interface ChunkProcessorDeps {
   router: HistoryRouter;
-  redis: Redis;
+  redis: Redis | Cluster;
   keys: StreamKeys;
   metrics?: BackfillMetrics;
   repairPenalty: number;

@@ -1,7 +1,7 @@
 import { StreamConsumer, type StreamKeys } from '@tickline/bus';
 import type { Timeframe } from '@tickline/core';
 import { HISTORY_PROVIDERS, type HistoryProviderName } from '@tickline/history';
-import type Redis from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { BackfillRequest } from './backfillRequest';
 
 /** A `tl:gaps` record as the ingestor writes it. */
@@ -52,7 +52,7 @@ export function repairRequests(record: unknown, timeframes: readonly Timeframe[]
 }
 
 export interface GapSchedulerOptions {
-  redis: Redis;
+  redis: Redis | Cluster;
   keys: StreamKeys;
   consumer: string;
   timeframes: readonly Timeframe[];

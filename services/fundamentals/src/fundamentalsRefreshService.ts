@@ -1,5 +1,5 @@
-import { createRedis } from '@tickline/bus';
-import { redisConnectionSettings, type TicklineConfig } from '@tickline/config';
+import { bullConnection, createRedis } from '@tickline/bus';
+import { redisConnectionSettings } from '@tickline/config';
 import {
   createFundamentalsService,
   PgSnapshotHistory,
@@ -8,30 +8,8 @@ import {
 import { apiKeyId, ProviderGate, RedisRateLimiter, type RateLimitRule } from '@tickline/providers';
 import { defineService, type ServiceDefinition } from '@tickline/runtime';
 import { connectDatabase } from '@tickline/storage';
-import type { ConnectionOptions } from 'bullmq';
 import { RefreshJobs } from './refreshJobs';
-
-/**
- * FMP's limit is per plan and not in the config yet: its free plan's 250 requests a day
- * [paid plans allow more; raise it here until a setting exists].
- */
-const FMP_LIMITS: readonly RateLimitRule[] = [{ limit: 250, windowMs: 86_400_000 }];
-
-/** BullMQ's connection from the config: no retry limit per request (its blocking workers need that). */
-export function bullConnectionOptions(config: TicklineConfig): ConnectionOptions {
-  const url = new URL(config.redis.url);
-  const settings = redisConnectionSettings(config);
-  return {
-    host: url.hostname,
-    port: Number(url.port || 6379),
-    db: Number(url.pathname.slice(1) || 0),
-    ...(settings.username === undefined ? {} : { username: settings.username }),
-    ...(settings.password === undefined ? {} : { password: settings.password }),
-    ...(settings.tls === false ? {} : { tls: settings.tls }),
-    connectTimeout: settings.connectTimeoutMs,
-    maxRetriesPerRequest: null,
-  };
-}
+import { refreshPrefix } from './refreshSchedule';
 
 /**
  * `tickline run fundamentals`: the universes of `fundamentals.refresh` on their cron, each symbol
@@ -45,7 +23,7 @@ export function createFundamentalsRefreshService(): ServiceDefinition {
       const redis = createRedis({ ...redisConnectionSettings(config), name: 'tickline-fundamentals' });
       const db = config.database.url ? connectDatabase(config.database.url, { max: 2 }) : undefined;
       const limits: Record<FundamentalsProviderName, readonly RateLimitRule[]> = {
-        fmp: FMP_LIMITS,
+        fmp: config.fundamentals.fmpLimits,
         yahoo: config.backfill.limits.yahoo,
         alphavantage: config.backfill.limits.alphavantage,
       };
@@ -74,10 +52,11 @@ export function createFundamentalsRefreshService(): ServiceDefinition {
       );
       for (const s of skipped) logger.warn({ provider: s.provider }, `fundamentals: ${s.reason}`);
       const { universes, attempts } = config.fundamentals.refresh;
+      const bull = bullConnection(redisConnectionSettings(config), 'tickline-fundamentals-bull');
       const jobs = new RefreshJobs(
         {
-          connection: bullConnectionOptions(config),
-          prefix: `${config.prefix}:{fundamentals}`,
+          connection: bull,
+          prefix: refreshPrefix(config.prefix),
           universes,
           attempts,
         },
@@ -95,6 +74,7 @@ export function createFundamentalsRefreshService(): ServiceDefinition {
         checks: { redis: async () => void (await redis.ping()) },
         stop: async () => {
           await jobs.close();
+          bull.disconnect();
           redis.disconnect();
           await db?.$pool.end();
         },

@@ -45,6 +45,11 @@ export async function syncSchedules(queue: Queue, universes: readonly RefreshUni
   }
 }
 
+/** The refresh jobs' queue (for a producer or a dashboard; the worker side is {@link RefreshJobs}). */
+export function refreshQueue(connection: RefreshJobsOptions['connection'], prefix: string): Queue {
+  return new Queue(REFRESH_QUEUE, { connection, prefix });
+}
+
 /**
  * Queue and worker of the refresh jobs. A universe tick enqueues one job per member (deterministic
  * id); a symbol job fetches through the service with `forceRefresh`, so the cache files, the
@@ -60,7 +65,7 @@ export class RefreshJobs {
     private readonly options: RefreshJobsOptions,
     private readonly service: FundamentalsService,
   ) {
-    this.queue = new Queue(REFRESH_QUEUE, { connection: options.connection, prefix: options.prefix });
+    this.queue = refreshQueue(options.connection, options.prefix);
   }
 
   async start(): Promise<void> {

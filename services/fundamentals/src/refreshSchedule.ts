@@ -7,6 +7,11 @@ export interface RefreshUniverse {
 
 /** BullMQ's queue of refresh jobs. */
 export const REFRESH_QUEUE = 'fundamentals-refresh';
+
+/** BullMQ's key prefix of the refresh queue, under the Tickline prefix (one hash tag). */
+export function refreshPrefix(prefix: string): string {
+  return `${prefix}:{fundamentals}`;
+}
 /** The job a universe's schedule fires: it enqueues one symbol job per member. */
 export const UNIVERSE_JOB = 'universe';
 /** Refreshes one symbol through every provider. */

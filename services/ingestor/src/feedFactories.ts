@@ -18,7 +18,7 @@ export type FeedFactories = Readonly<Partial<Record<Venue, FeedFactory>>>;
 
 export const FEED_FACTORIES: FeedFactories = {
   binance: ({ config, symbols, onError }) =>
-    new BinanceFeed({ wsUrl: config.venues.binance.wsUrl, symbols, onError }),
+    new BinanceFeed({ wsUrl: config.venues.binance.wsUrl, symbols, onError, ...config.ingestor }),
   alpaca: ({ config, symbols, onError }) => {
     const { wsUrl, feed, apiKey, apiSecret } = config.venues.alpaca;
     if (!apiKey || !apiSecret) {
@@ -26,7 +26,15 @@ export const FEED_FACTORIES: FeedFactories = {
         `alpaca instruments (${symbols.join(', ')}) need APCA_API_KEY_ID and APCA_API_SECRET_KEY in the environment`,
       );
     }
-    return new AlpacaFeed({ wsUrl, feed, symbols, keyId: apiKey, secretKey: apiSecret, onError });
+    return new AlpacaFeed({
+      wsUrl,
+      feed,
+      symbols,
+      keyId: apiKey,
+      secretKey: apiSecret,
+      onError,
+      ...config.ingestor,
+    });
   },
 };
 

@@ -1,45 +1,32 @@
 import type { Fundamentals } from '@tickline/core';
 import { FundamentalsError } from '../fundamentalsError';
 import type { FundamentalsSource } from '../fundamentalsSource';
-import {
-  bodySnippet,
-  checkStatus,
-  fetchHttpGet,
-  parseBody,
-  redactUrl,
-  requireApiKey,
-  originOf,
-  type HttpGet,
-} from '../http';
+import { bodySnippet, checkStatus, parseBody, redactUrl } from '../http';
+import { keyedEndpoint, type KeyedEndpoint, type KeyedSourceOptions } from '../keyedEndpoint';
 import { parseWith } from '../parseWith';
 import { ALPHA_VANTAGE, mapAlphaVantage } from './alphaVantageMapper';
 import { AlphaVantageNoticeSchema, AlphaVantageOverviewSchema } from './alphaVantageSchemas';
 
-export interface AlphaVantageSourceOptions {
-  /** From the environment (ALPHAVANTAGE_API_KEY), never from a config file. */
-  apiKey: string;
-  /** Origin of the API [https://www.alphavantage.co]. */
-  baseUrl?: string;
-  /** [fetch with a 10 s timeout] */
-  http?: HttpGet;
-}
+/** `apiKey` from ALPHAVANTAGE_API_KEY; origin [https://www.alphavantage.co]. */
+export type AlphaVantageSourceOptions = KeyedSourceOptions;
 
 /** Alpha Vantage OVERVIEW: one request per symbol, every value a string. */
 export class AlphaVantageSource implements FundamentalsSource {
   readonly name = ALPHA_VANTAGE;
-  private readonly baseUrl: string;
-  private readonly http: HttpGet;
+  private readonly endpoint: KeyedEndpoint;
 
-  constructor(private readonly options: AlphaVantageSourceOptions) {
-    requireApiKey(ALPHA_VANTAGE, options.apiKey, 'ALPHAVANTAGE_API_KEY');
-    this.baseUrl = originOf(options.baseUrl, 'https://www.alphavantage.co');
-    this.http = options.http ?? fetchHttpGet(ALPHA_VANTAGE);
+  constructor(options: AlphaVantageSourceOptions) {
+    this.endpoint = keyedEndpoint(ALPHA_VANTAGE, options, {
+      envVar: 'ALPHAVANTAGE_API_KEY',
+      origin: 'https://www.alphavantage.co',
+    });
   }
 
   async fetch(symbol: string, fetchedAt: number): Promise<Fundamentals> {
-    const params = new URLSearchParams({ function: 'OVERVIEW', symbol, apikey: this.options.apiKey });
-    const url = `${this.baseUrl}/query?${params.toString()}`;
-    const reply = await this.http(url);
+    const { apiKey, baseUrl, http } = this.endpoint;
+    const params = new URLSearchParams({ function: 'OVERVIEW', symbol, apikey: apiKey });
+    const url = `${baseUrl}/query?${params.toString()}`;
+    const reply = await http(url);
     checkStatus(ALPHA_VANTAGE, url, reply);
     const body = parseBody(ALPHA_VANTAGE, url, reply);
     const notice = AlphaVantageNoticeSchema.safeParse(body);

@@ -2,17 +2,8 @@ import type { Fundamentals } from '@tickline/core';
 import type { z } from 'zod';
 import { FundamentalsError } from '../fundamentalsError';
 import type { FundamentalsSource } from '../fundamentalsSource';
-import {
-  bodySnippet,
-  checkStatus,
-  fetchHttpGet,
-  originOf,
-  parseBody,
-  redactUrl,
-  requireApiKey,
-  tryParseJson,
-  type HttpGet,
-} from '../http';
+import { bodySnippet, checkStatus, parseBody, redactUrl, tryParseJson } from '../http';
+import { keyedEndpoint, type KeyedEndpoint, type KeyedSourceOptions } from '../keyedEndpoint';
 import { parseWith } from '../parseWith';
 import { FMP, mapFmp } from './fmpMapper';
 import {
@@ -22,25 +13,19 @@ import {
   FmpProfileSchema,
 } from './fmpSchemas';
 
-export interface FmpSourceOptions {
-  /** From the environment (FMP_API_KEY), never from a config file. */
-  apiKey: string;
-  /** Origin of the API; a mock server's in tests [https://financialmodelingprep.com]. */
-  baseUrl?: string;
-  /** [fetch with a 10 s timeout] */
-  http?: HttpGet;
-}
+/** `apiKey` from FMP_API_KEY; origin [https://financialmodelingprep.com]. */
+export type FmpSourceOptions = KeyedSourceOptions;
 
 /** Financial Modeling Prep's stable API: profile, TTM key metrics, latest annual income statement. */
 export class FmpSource implements FundamentalsSource {
   readonly name = FMP;
-  private readonly baseUrl: string;
-  private readonly http: HttpGet;
+  private readonly endpoint: KeyedEndpoint;
 
-  constructor(private readonly options: FmpSourceOptions) {
-    requireApiKey(FMP, options.apiKey, 'FMP_API_KEY');
-    this.baseUrl = originOf(options.baseUrl, 'https://financialmodelingprep.com');
-    this.http = options.http ?? fetchHttpGet(FMP);
+  constructor(options: FmpSourceOptions) {
+    this.endpoint = keyedEndpoint(FMP, options, {
+      envVar: 'FMP_API_KEY',
+      origin: 'https://financialmodelingprep.com',
+    });
   }
 
   async fetch(symbol: string, fetchedAt: number): Promise<Fundamentals> {
@@ -61,9 +46,10 @@ export class FmpSource implements FundamentalsSource {
     query: Record<string, string>,
     schema: T,
   ): Promise<z.infer<T> | undefined> {
-    const params = new URLSearchParams({ ...query, apikey: this.options.apiKey });
-    const url = `${this.baseUrl}/stable/${path}?${params.toString()}`;
-    const reply = await this.http(url);
+    const { apiKey, baseUrl, http } = this.endpoint;
+    const params = new URLSearchParams({ ...query, apikey: apiKey });
+    const url = `${baseUrl}/stable/${path}?${params.toString()}`;
+    const reply = await http(url);
     const body = reply.status === 429 || reply.status < 300 ? tryParseJson(reply.text) : undefined;
     // FMP's quota errors come as 200 or 429 with an "Error Message" body; look before the status.
     const error = FmpErrorBodySchema.safeParse(body);

@@ -1,5 +1,5 @@
 import { nextBoundary, timeframeMs, type Timeframe } from '@tickline/core';
-import type { HttpReply } from '@tickline/providers';
+import type { UsageReport } from '@tickline/providers';
 import type { BarHistory, HistoryCapability, HistoryPage, HistoryRequest } from '../barHistory';
 import { barSource } from '../barSource';
 import { fetchJson, type HistoryProviderOptions } from '../fetchJson';
@@ -11,7 +11,9 @@ import { BinanceKlinesSchema, mapBinanceKlines } from './binanceKlines';
 /** GET /api/v3/klines: weight 2 (since 2023-08-25), at most 1000 rows. */
 export const KLINES_WEIGHT = 2;
 export const KLINES_LIMIT = 1000;
-const USED_WEIGHT_HEADER = 'x-mbx-used-weight-1m';
+/** X-MBX-USED-WEIGHT-(intervalNum)(intervalLetter): the weight the IP used in that interval. */
+const USED_WEIGHT_HEADER = /^x-mbx-used-weight-(\d+)([smhd])$/i;
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60000, h: 3_600_000, d: 86_400_000 };
 
 /** Binance spot klines. Crypto only, raw prices; bar source `binance:raw`. */
 export class BinanceHistory implements BarHistory {
@@ -41,7 +43,8 @@ export class BinanceHistory implements BarHistory {
       url: `${this.options.restUrl}/api/v3/klines?${params.toString()}`,
       weight: KLINES_WEIGHT,
       schema: BinanceKlinesSchema,
-      onReply: (reply) => this.observeWeight(reply),
+      // Binance counts weight per IP, so what it reports includes what others on the IP spent.
+      usage: (reply) => usedWeights(reply.headers),
       signal,
     });
     const source = barSource(this.name, 'raw');
@@ -54,12 +57,19 @@ export class BinanceHistory implements BarHistory {
         : undefined;
     return { bars, rejected, next, provider: this.name, source };
   }
+}
 
-  // Binance counts weight per IP; what it reports includes what others on the IP spent.
-  private async observeWeight(reply: HttpReply): Promise<void> {
-    const used = Number(reply.headers.get(USED_WEIGHT_HEADER));
-    if (Number.isFinite(used) && used > 0) await this.options.gate.limiter?.observeUsage(used, 60000);
-  }
+/** The X-MBX-USED-WEIGHT-<interval> headers of a reply, each with its interval in ms. */
+export function usedWeights(headers: Headers): UsageReport[] {
+  const found: UsageReport[] = [];
+  headers.forEach((value, name) => {
+    const match = USED_WEIGHT_HEADER.exec(name);
+    const used = Number(value);
+    if (match && Number.isFinite(used)) {
+      found.push({ used, windowMs: Number(match[1]) * UNIT_MS[match[2]!.toLowerCase()]! });
+    }
+  });
+  return found;
 }
 
 function nextStart(timeframe: Timeframe, start: number): number {

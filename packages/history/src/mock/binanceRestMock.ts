@@ -1,6 +1,12 @@
 import { isTimeframe, nextBoundary, timeframeMs, type Timeframe } from '@tickline/core';
 import { BINANCE_INTERVALS } from '../timeframeCodes';
-import { FixedWindowCounter, json, MockRestServer, type MockReply } from './mockRestServer';
+import {
+  FixedWindowCounter,
+  json,
+  MockRestServer,
+  SlidingWindowCounter,
+  type MockReply,
+} from './mockRestServer';
 import { syntheticBar, syntheticStarts } from './syntheticBars';
 
 /** Every field has a default, given in brackets. */
@@ -11,6 +17,11 @@ export interface BinanceRestMockOptions {
   weightLimit?: number;
   /** The weight window, ms [60000: Binance's 1 minute]. */
   windowMs?: number;
+  /**
+   * How the window counts: `fixed`, aligned to multiples of `windowMs` as Binance does, or `sliding`,
+   * every interval of that length (what a stricter venue might do) [fixed].
+   */
+  windows?: 'fixed' | 'sliding';
   /** The first ban after an ignored 429, ms; each later ban doubles [120000: Binance's shortest]. */
   banMs?: number;
   /** Symbols that exist; others get -1121 [any upper-case symbol]. */
@@ -21,7 +32,7 @@ export interface BinanceRestMockOptions {
 
 /** What the mock counted about limits. */
 export interface BinanceLimitStats {
-  /** The most weight used within one window. */
+  /** The most weight used within one window (as the mock counts: fixed or sliding). */
   peakWeight: number;
   count429: number;
   count418: number;
@@ -39,19 +50,24 @@ const error = (status: number, code: number, msg: string, headers?: Record<strin
  */
 export class BinanceRestMock extends MockRestServer {
   readonly limits: BinanceLimitStats = { peakWeight: 0, count429: 0, count418: 0 };
-  private readonly weight: FixedWindowCounter;
+  /** When each request that was counted arrived (Date.now), for checks in windows of any alignment. */
+  readonly counted: number[] = [];
+  private readonly weight: FixedWindowCounter | SlidingWindowCounter;
   private readonly weightLimit: number;
   private readonly now: () => number;
   private retryAfterUntil = 0;
   private bannedUntil = 0;
   private nextBanMs: number;
+  private readonly intervalName: string;
 
   private constructor(private readonly options: BinanceRestMockOptions) {
     super({ '/api/v3/klines': (url) => this.limited(url) });
-    this.weight = new FixedWindowCounter(options.windowMs ?? 60000);
+    const Counter = options.windows === 'sliding' ? SlidingWindowCounter : FixedWindowCounter;
+    this.weight = new Counter(options.windowMs ?? 60000);
     this.weightLimit = options.weightLimit ?? 6000;
     this.now = options.now ?? Date.now;
     this.nextBanMs = options.banMs ?? 120000;
+    this.intervalName = intervalName(options.windowMs ?? 60000);
   }
 
   static async start(options: BinanceRestMockOptions = {}): Promise<BinanceRestMock> {
@@ -80,6 +96,7 @@ export class BinanceRestMock extends MockRestServer {
       );
     }
     this.limits.peakWeight = Math.max(this.limits.peakWeight, this.weight.add(now, KLINES_WEIGHT));
+    this.counted.push(now);
     const reply = this.klines(url);
     reply.headers = { ...reply.headers, ...this.usedHeader(this.weight.current(now)) };
     return reply;
@@ -98,8 +115,9 @@ export class BinanceRestMock extends MockRestServer {
     });
   }
 
+  // Named by the window as Binance does (X-MBX-USED-WEIGHT-1M for its minute; -3S for a 3 s window).
   private usedHeader(used: number): Record<string, string> {
-    return { 'x-mbx-used-weight-1m': String(used), 'x-mbx-used-weight': String(used) };
+    return { [`x-mbx-used-weight-${this.intervalName}`]: String(used), 'x-mbx-used-weight': String(used) };
   }
 
   private klines(url: URL): MockReply {
@@ -127,6 +145,19 @@ export class BinanceRestMock extends MockRestServer {
       starts.map((t) => klineRow(symbol, timeframe, t)),
     );
   }
+}
+
+/** Binance's interval spelling of a window: 60000 → `1m`, 3000 → `3s` (whole seconds or more). */
+function intervalName(windowMs: number): string {
+  for (const [unit, ms] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60000],
+    ['s', 1000],
+  ] as const) {
+    if (windowMs % ms === 0) return `${windowMs / ms}${unit}`;
+  }
+  throw new Error(`Binance mock: windowMs must be whole seconds, got ${windowMs}`);
 }
 
 /** The kline row the mock serves for (symbol, timeframe, open time): tests recompute it to compare. */

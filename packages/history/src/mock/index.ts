@@ -1,4 +1,10 @@
-export { MockRestServer, FixedWindowCounter, type MockReply, type MockStats } from './mockRestServer';
+export {
+  MockRestServer,
+  FixedWindowCounter,
+  SlidingWindowCounter,
+  type MockReply,
+  type MockStats,
+} from './mockRestServer';
 export { syntheticBar, syntheticStarts, type SyntheticBar, type MarketHours } from './syntheticBars';
 export {
   BinanceRestMock,

@@ -110,3 +110,40 @@ export class FixedWindowCounter {
     }
   }
 }
+
+/**
+ * Weight in the last `windowMs` at every instant (a sliding window: `(now - windowMs, now]`), for a
+ * mock of a venue that counts that way. Same interface as {@link FixedWindowCounter}.
+ */
+export class SlidingWindowCounter {
+  private readonly log: { at: number; weight: number }[] = [];
+  private sum = 0;
+  /** The most ever used within one window. */
+  peak = 0;
+
+  constructor(readonly windowMs: number) {}
+
+  add(now: number, weight: number): number {
+    this.expire(now);
+    this.log.push({ at: now, weight });
+    this.sum += weight;
+    this.peak = Math.max(this.peak, this.sum);
+    return this.sum;
+  }
+
+  current(now: number): number {
+    this.expire(now);
+    return this.sum;
+  }
+
+  /** When the oldest weight in the window leaves it (epoch ms). */
+  resetAt(now: number): number {
+    this.expire(now);
+    return (this.log[0]?.at ?? now) + this.windowMs;
+  }
+
+  private expire(now: number): void {
+    while (this.log.length > 0 && this.log[0]!.at <= now - this.windowMs)
+      this.sum -= this.log.shift()!.weight;
+  }
+}

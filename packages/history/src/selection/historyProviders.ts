@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { apiKeyId, ProviderGate, RedisRateLimiter, type RateLimitRule } from '@tickline/providers';
 import { AlpacaHistory } from '../alpaca/alpacaHistory';
 import { AlphaVantageHistory } from '../alphavantage/alphaVantageHistory';
@@ -26,7 +26,7 @@ export interface HistorySettings {
 }
 
 export interface HistoryDependencies {
-  redis: Redis;
+  redis: Redis | Cluster;
   /** Redis key prefix of the shared limits [tl]. */
   prefix?: string;
   onAttempt?: HistoryRouterOptions['onAttempt'];
@@ -54,6 +54,8 @@ export function createHistory(settings: HistorySettings, deps: HistoryDependenci
         provider,
         keyId,
         rules: backfill.limits[provider],
+        // A grant is in flight until its reply; a request never outlives its timeout.
+        leaseMs: 2 * backfill.requestTimeoutMs,
       }),
       breaker: { failureThreshold: backfill.breakerFailures, cooldownMs: backfill.breakerCooldownMs },
     });
