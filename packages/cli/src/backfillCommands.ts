@@ -12,7 +12,7 @@ import {
   listRequests,
   requestProgress,
   type RequestProgress,
-} from './serviceRegistry';
+} from './backfillQueue';
 import { parseTime } from './storageCommands';
 
 type GetConfig = () => TicklineConfig;

@@ -3,9 +3,11 @@ import { redisConnectionSettings, type TicklineConfig } from '@tickline/config';
 import { parseInstrumentId, type Bar } from '@tickline/core';
 import { createLogger, startApp, type App, type ServiceDefinition } from '@tickline/runtime';
 import { BinanceMockServer, readBinanceRecording, type RecordedFrame } from '@tickline/venues';
+import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { CliError } from './cliError';
 import { histogramQuantile, type CumulativeBucket } from './histogramQuantile';
+import { untilSignal } from './venueCommands';
 
 /** The bundled Binance sessions the demo replays (packages/venues/data/binance). */
 export const DEMO_SESSIONS = [
@@ -24,6 +26,8 @@ export interface DemoServices {
   readonly sink: () => ServiceDefinition;
   /** Pipeline gauges, so Prometheus and `tickline status` see the demo. */
   readonly monitor?: () => ServiceDefinition;
+  /** The gateway (API, /v1/stream, dashboard); `onListening` gets its base URL once it listens. */
+  readonly gateway?: (options: { onListening: (url: string) => void }) => ServiceDefinition;
 }
 
 export interface DemoOptions {
@@ -36,6 +40,12 @@ export interface DemoOptions {
   readonly services: DemoServices;
   readonly stdout: (text: string) => void;
   readonly progressMs?: number;
+  /**
+   * Keep the dashboard up after the summary until `untilStopped` resolves (default: SIGINT or SIGTERM);
+   * false quits after the summary (`--exit`, for scripts and CI). Default false.
+   */
+  readonly serve?: boolean;
+  readonly untilStopped?: () => Promise<void>;
 }
 
 export interface DemoSummary {
@@ -49,6 +59,64 @@ export interface DemoSummary {
   readonly database: boolean;
   /** The aggregator's tick-to-final-bar latency (tickline_aggregator_tick_to_bar_seconds), ms. */
   readonly latency: { readonly bars: number; readonly p50?: number; readonly p99?: number };
+  /** The dashboard's address, opened on the demo's data; undefined without a gateway. */
+  readonly dashboard?: string;
+}
+
+/** Where the dashboard shows the demo's data: the sessions run from 2024-08-08 23:54 to 00:05 UTC. */
+export const DEMO_DASHBOARD_QUERY = '?instrument=binance:BTCUSDT&timeframe=1m&from=2024-08-08T23:50:00Z';
+
+/** Whether `port` on `host` can be listened on right now. */
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
+function addressInUse(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') return true;
+  }
+  return false;
+}
+
+/**
+ * The gateway in an app of its own, on gateway.port (default 8080); when that port is taken and was not
+ * asked for through TICKLINE_GATEWAY_PORT, on a free one. Undefined when the demo has no gateway.
+ */
+async function startDashboard(
+  options: DemoOptions,
+  config: TicklineConfig,
+  logger: App['logger'],
+): Promise<{ app: App; url: string } | undefined> {
+  const gateway = options.services.gateway;
+  if (!gateway) return undefined;
+  const attempt = async (port: number) => {
+    let url = '';
+    const app = await startApp({
+      services: [gateway({ onListening: (at) => (url = at) })],
+      config: { ...config, gateway: { ...config.gateway, port } },
+      logger,
+      heartbeats: true,
+    });
+    return { app, url };
+  };
+  const { port, host } = config.gateway;
+  const chosen = options.env.TICKLINE_GATEWAY_PORT !== undefined || port === 0;
+  try {
+    // Probed first so that a taken default port does not log the gateway's start failure.
+    if (!chosen && !(await portFree(host, port)))
+      throw Object.assign(new Error('taken'), { code: 'EADDRINUSE' });
+    return await attempt(port);
+  } catch (error) {
+    if (chosen || !addressInUse(error)) throw error;
+    options.stdout(
+      `demo: port ${port} is taken; the dashboard listens on a free one (TICKLINE_GATEWAY_PORT sets it)\n`,
+    );
+    return attempt(0);
+  }
 }
 
 /** p50 and p99 of the aggregator's tick-to-bar histogram, in ms. */
@@ -142,7 +210,9 @@ function band(score: number): string {
  * `tickline demo`: the bundled BTCUSDT and ETHUSDT sessions through a Binance mock, the ingestor (event
  * clock), the aggregator (replay mode) and the sink, all in this process under a fresh key prefix; prints
  * progress and a summary. Ingestor and aggregator run in one app, the sink in another, so the aggregator's
- * end-of-replay flush (at its stop) reaches the sink before the sink stops.
+ * end-of-replay flush (at its stop) reaches the sink before the sink stops. The gateway runs in a third,
+ * started first so the dashboard's address is printed before the replay; with `serve` it stays up after the
+ * summary (history from the file cache or database, the bar streams) until stopped.
  */
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const out = options.stdout;
@@ -161,9 +231,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const instruments = DEMO_INSTRUMENTS.map(parseInstrumentId);
   let pipeline: App | undefined;
   let sink: App | undefined;
+  let dashboard: { app: App; url: string } | undefined;
   let progress: NodeJS.Timeout | undefined;
   try {
     out(`demo: key prefix ${prefix}, Redis ${config.redis.url.replace(/\/\/[^@/]*@/, '//***@')}\n`);
+    dashboard = await startDashboard(options, config, logger);
+    const link = dashboard && `${dashboard.url}/${DEMO_DASHBOARD_QUERY}`;
+    if (link) {
+      const token = config.gateway.readToken === undefined ? '' : ' (append #token=<read token>)';
+      out(`demo: dashboard at ${link}${token}\n`);
+    }
     const monitor = options.services.monitor ? [options.services.monitor()] : [];
     sink = await startApp({
       services: [options.services.sink(), ...monitor],
@@ -253,11 +330,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       cacheDir: resolve(config.cache.dir),
       database: config.database.url !== undefined,
       latency,
+      ...(link === undefined ? {} : { dashboard: link }),
     };
     out(formatSummary(summary));
+    if (options.serve && dashboard) {
+      out(`demo: serving the dashboard at ${link} until Ctrl-C (--exit quits after the summary)\n`);
+      await (options.untilStopped ?? untilSignal)();
+      out('demo: stopping the dashboard\n');
+    }
     return summary;
   } finally {
     if (progress) clearInterval(progress);
+    await dashboard?.app.close().catch(() => undefined);
     await pipeline?.close().catch(() => undefined);
     await sink?.close().catch(() => undefined);
     await mock.close();
@@ -284,7 +368,7 @@ export function formatSummary(s: DemoSummary): string {
     `  bars written to: bar streams ${s.prefix}:bars:{binance:*}:<tf>, file cache ${s.cacheDir}` +
       (s.database ? ', PostgreSQL (DATABASE_URL)' : ' (set DATABASE_URL to write PostgreSQL too)'),
     `  read them back:  tickline bars --venue binance --symbol BTCUSDT --timeframe 1m --from 2024-08-08T23:00:00Z --to 2024-08-09T01:00:00Z --source cache`,
-    '  dashboard:       not yet: it comes with the gateway service',
+    `  dashboard:       ${s.dashboard ?? 'none (no gateway in this demo)'}`,
     '',
   ];
   return lines.join('\n');

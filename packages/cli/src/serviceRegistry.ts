@@ -2,32 +2,23 @@ import type { ServiceDefinition } from '@tickline/runtime';
 // The CLI is the composition root (`tickline run all` builds every service in one process): the one
 // package allowed to import services, and only here (eslint.config.js exempts this file).
 import { createAggregatorService } from '@tickline/aggregator-service';
-import {
-  BackfillQueues,
-  bullConnection,
-  createBackfillService,
-  enqueueBackfill,
-  listRequests,
-} from '@tickline/backfill-service';
+import { createBackfillService } from '@tickline/backfill-service';
 import { createRedis } from '@tickline/bus';
 import { redisConnectionSettings, type TicklineConfig } from '@tickline/config';
 import { createFundamentalsService, FundamentalsError } from '@tickline/fundamentals';
+import {
+  createFundamentalsRefreshService,
+  refreshPrefix,
+  refreshQueue,
+} from '@tickline/fundamentals-service';
 import { createGatewayService, type BackfillPort, type FundamentalsLookup } from '@tickline/gateway-service';
 import { createHistory } from '@tickline/history';
 import { isProviderError } from '@tickline/providers';
 import { createIngestorService, ingestorService } from '@tickline/ingestor-service';
 import { createMonitorService } from '@tickline/monitor-service';
 import { createSinkService } from '@tickline/sink-service';
+import { BackfillQueues, bullConnection, enqueueBackfill, listRequests } from './backfillQueue';
 import { CliError } from './cliError';
-// `tickline backfill` queues requests for the backfill workers and reads their progress.
-export {
-  BackfillQueues,
-  bullConnection,
-  enqueueBackfill,
-  listRequests,
-  requestProgress,
-  type RequestProgress,
-} from '@tickline/backfill-service';
 import type { DemoServices } from './demo';
 
 /** One runnable service. */
@@ -42,8 +33,7 @@ export interface ServiceEntry {
 export type ServiceRegistry = Readonly<Record<string, ServiceEntry>>;
 
 /**
- * Every service `tickline run` knows. The backfill, fundamentals and gateway
- * services register here as they are written.
+ * Every service `tickline run` knows.
  */
 export const serviceRegistry: ServiceRegistry = {
   ingestor: { summary: 'venue feeds to tick, quote, gap and DLQ streams', create: () => ingestorService },
@@ -65,15 +55,25 @@ export const serviceRegistry: ServiceRegistry = {
       'BullMQ backfill workers (provider failover, shared rate limits) and tl:gaps repair (config backfill.*)',
     create: () => createBackfillService(),
   },
+  fundamentals: {
+    summary:
+      'BullMQ fundamentals refresh of the universes in fundamentals.refresh (cache and PostgreSQL history)',
+    create: () => createFundamentalsRefreshService(),
+  },
 };
 
-/** The backfill queue as the gateway uses it: POST /v1/backfill queues here, the panel reads progress. */
+/**
+ * The backfill queue as the gateway uses it: POST /v1/backfill queues here, the panel reads progress,
+ * and the queue dashboard (/admin/queues) shows both backfill queues and the fundamentals refresh.
+ */
 function gatewayBackfill(config: TicklineConfig): BackfillPort {
   const connection = bullConnection(config, 'tickline-gateway-backfill');
   const queues = new BackfillQueues(connection, config.prefix);
+  const refresh = refreshQueue(connection, refreshPrefix(config.prefix));
   const redis = createRedis({ ...redisConnectionSettings(config), name: 'tickline-gateway-history' });
   const { router } = createHistory(config, { redis, prefix: config.prefix });
   return {
+    queues: [queues.requests, queues.chunks, refresh],
     async enqueue(order) {
       try {
         const { id, chunks, existed } = await enqueueBackfill(queues, router, config.backfill, order);
@@ -95,7 +95,7 @@ function gatewayBackfill(config: TicklineConfig): BackfillPort {
       return { queued: count('queued'), running: running.length, failed: count('failed'), progress };
     },
     async close() {
-      await queues.close();
+      await Promise.allSettled([queues.close(), refresh.close()]);
       connection.disconnect();
       redis.disconnect();
     },
@@ -121,12 +121,14 @@ function gatewayFundamentals(config: TicklineConfig): FundamentalsLookup {
   };
 }
 
-/** What `tickline demo` runs: the ingestor on event time, the aggregator in replay mode, the sink. */
+/** What `tickline demo` runs: the ingestor on event time, the aggregator in replay mode, the sink, the gateway. */
 export const demoServices: DemoServices = {
   ingestor: () => createIngestorService({ clock: 'event' }),
   aggregator: ({ allowedLatenessMs }) => createAggregatorService({ replay: true, allowedLatenessMs }),
   sink: () => createSinkService(),
   monitor: () => createMonitorService(),
+  // The dashboard and API over the demo's prefix; backfill requests go to <prefix>:backfill:requests.
+  gateway: ({ onListening }) => createGatewayService({ onListening }),
 };
 
 /** The definitions for `tickline run <names...>`, in the order given; `all` means every one. */

@@ -5,7 +5,9 @@ import {
   migrate,
   queryBarChunks,
   queryBars,
+  queryBarsCsv,
   readCachedBarChunks,
+  readCachedBarsCsv,
   rebuildIndex,
   repairCache,
   verifyCache,
@@ -142,13 +144,23 @@ async function printBars(config: TicklineConfig, options: BarsOptions, writer: B
     to: parseTime(options.to, 'to'),
   };
   const source = options.source ?? (config.database.url === undefined ? 'cache' : 'db');
+  // CSV comes as text straight from the stores (no Bar per row), equal to formatting their bars.
+  const csv = options.format === 'csv';
+  if (source === 'cache' && csv) {
+    for await (const lines of readCachedBarsCsv(config.cache.dir, query)) await writer.writeCsv(lines);
+    return;
+  }
   if (source === 'cache') {
     for await (const chunk of readCachedBarChunks(config.cache.dir, query)) await writer.write(chunk);
     return;
   }
   // The cache holds final bars only; history from the database is shown the same way.
   await withDatabase(config, 'tickline bars --source db', async (db) => {
-    for await (const chunk of queryBarChunks(db, query)) await writer.write(chunk.filter((bar) => bar.final));
+    if (csv)
+      for await (const lines of queryBarsCsv(db, query, { finalOnly: true })) await writer.writeCsv(lines);
+    else
+      for await (const chunk of queryBarChunks(db, query))
+        await writer.write(chunk.filter((bar) => bar.final));
   });
 }
 

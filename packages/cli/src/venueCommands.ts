@@ -21,7 +21,8 @@ export interface VenueCommandDeps {
   readonly untilStopped?: () => Promise<void>;
 }
 
-function untilSignal(): Promise<void> {
+/** Resolves at the first SIGINT (Ctrl-C) or SIGTERM; `tickline demo` serves its dashboard until then too. */
+export function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       process.off('SIGINT', done);

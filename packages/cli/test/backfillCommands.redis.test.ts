@@ -55,7 +55,7 @@ const range = (days: number) => [
 
 describe('tickline backfill', () => {
   it('queues a request and with --wait follows it to the end: rows, rate, ETA, provider', async () => {
-    const run = await cli([
+    const ethTwoDays = [
       'backfill',
       '--venue',
       'binance',
@@ -64,8 +64,8 @@ describe('tickline backfill', () => {
       '--timeframe',
       '1m',
       ...range(2),
-      '--wait',
-    ]);
+    ];
+    const run = await cli([...ethTwoDays, '--wait']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^backfill binance\.ETHUSDT\.1m\.[0-9a-f]{16}: 3 chunk\(s\) of 1m bars\n/);
@@ -74,16 +74,7 @@ describe('tickline backfill', () => {
       /^\[#{20}\] 2,880\/2,880 rows {2}chunks 3\/3 {2}[\d,]+ rows\/s {2}done {2}provider binance:raw$/,
     );
 
-    const again = await cli([
-      'backfill',
-      '--venue',
-      'binance',
-      '--symbol',
-      'ETHUSDT',
-      '--timeframe',
-      '1m',
-      ...range(2),
-    ]);
+    const again = await cli(ethTwoDays);
     expect(again.stdout).toContain('(already queued or done: nothing added)');
     expect(mock.stats.requests).toBe(3);
   });
@@ -93,20 +84,10 @@ describe('tickline backfill', () => {
       'no backfill requests running, queued or failed\n',
     );
     // A 4xx is the request's fault; pinned to Binance there is no failover either: the request fails.
+    const pinnedDay = ['--venue', 'binance', '--symbol', 'NOSUCHCOIN', '--timeframe', '1h', ...range(1)];
+    const askPinned = () => cli(['backfill', ...pinnedDay, '--provider', 'binance', '--wait']);
     mock.failNext(1, 400);
-    const failing = await cli([
-      'backfill',
-      '--venue',
-      'binance',
-      '--symbol',
-      'NOSUCHCOIN',
-      '--timeframe',
-      '1h',
-      ...range(1),
-      '--provider',
-      'binance',
-      '--wait',
-    ]);
+    const failing = await askPinned();
     expect(failing.code).toBe(1);
     expect(failing.stderr).toMatch(
       /backfill binance\.NOSUCHCOIN\.1h\.[0-9a-f]+ failed: chunk .*answered 400/,
@@ -117,19 +98,7 @@ describe('tickline backfill', () => {
     );
 
     // Asked again, the failed request starts over and completes.
-    const retried = await cli([
-      'backfill',
-      '--venue',
-      'binance',
-      '--symbol',
-      'NOSUCHCOIN',
-      '--timeframe',
-      '1h',
-      ...range(1),
-      '--provider',
-      'binance',
-      '--wait',
-    ]);
+    const retried = await askPinned();
     expect(retried.code).toBe(0);
     expect(retried.stdout).not.toContain('already queued');
     expect(retried.stdout).toMatch(/24\/24 rows .* done {2}provider binance:raw\n$/);

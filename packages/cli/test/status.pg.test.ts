@@ -149,6 +149,9 @@ test('status reports a reachable database with its tables, and an unreachable on
     bytes: expect.any(Number),
     rows: 500,
   });
+  expect(up.database.tables?.map((t) => t.table)).toEqual(
+    expect.arrayContaining(['bars_minutes', 'fundamentals_snapshots', 'gaps']),
+  );
   expect(up.database.detail).toMatch(/^\d+(\.\d)? (bytes|kB|MB|GB), about 500 bar rows$/);
   const down = JSON.parse(
     await status('json', { DATABASE_URL: 'postgres://127.0.0.1:1/test' }),

@@ -32,8 +32,9 @@ function applied(events: readonly BarEvent[]): Omit<Bar, 'notional'>[] {
 
 test('a subscriber during `tickline demo` gets every final bar once, as the store holds them afterwards', async () => {
   const client = createClient({ prefix: context.prefix, cacheDir: cache.root, blockMs: 200 });
-  const demo = spawnTs(MAIN, ['demo', '--speed', '20', '--limit', '3000'], {
+  const demo = spawnTs(MAIN, ['demo', '--speed', '20', '--limit', '3000', '--exit'], {
     REDIS_URL: redisUrl(),
+    TICKLINE_GATEWAY_PORT: '0',
     TICKLINE_PREFIX: context.prefix,
     TICKLINE_CACHE_DIR: cache.root,
     TICKLINE_LOG_LEVEL: 'silent',

@@ -1,20 +1,21 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import {
+  consumerGroups,
   decodeAny,
   parseStreamId,
   readHeartbeats,
   recordsOf,
+  scanKeys,
   streamKeys,
   type RedisClient,
   type StreamKeys,
 } from '@tickline/bus';
 import type { TicklineConfig } from '@tickline/config';
 import { parseInstrumentId } from '@tickline/core';
-import { connectDatabase } from '@tickline/storage';
+import { connectDatabase, type Database } from '@tickline/storage';
 import { formatBytes } from './formatBytes';
 import type {
-  ConsumerGroupLag,
   DeadLetterStatus,
   GapsStatus,
   InstrumentStatus,
@@ -29,11 +30,16 @@ const RECENT_GAPS = 5;
 /** How far back from the newest bar entry to look for a final one (partials come between finals). */
 const BAR_LOOKBACK = 50;
 
-/** Reads everything `tickline status` shows. Stores that cannot be reached are reported, not thrown. */
+/**
+ * Reads everything `tickline status` shows. Stores that cannot be reached are reported, not thrown.
+ * A long-lived reader (the monitor, the gateway's pipeline panel) passes its own `db` pool, kept open;
+ * without one, a pool is made for this read and closed after it.
+ */
 export async function collectStatus(
   redis: RedisClient,
   config: TicklineConfig,
   now = Date.now(),
+  db?: Database,
 ): Promise<StatusReport> {
   const keys = streamKeys(config.prefix);
   const [services, instruments, gaps, deadLetters, database, cache] = await Promise.all([
@@ -41,7 +47,7 @@ export async function collectStatus(
     Promise.all(config.instruments.map((id) => instrumentStatus(redis, keys, id, now))),
     gapsStatus(redis, keys),
     deadLetterStatus(redis, keys),
-    databaseStatus(config),
+    databaseStatus(config, db),
     cacheStatus(config),
   ]);
   return { at: now, prefix: config.prefix, services, instruments, gaps, deadLetters, database, cache };
@@ -90,28 +96,6 @@ async function instrumentStatus(
   };
 }
 
-/** XINFO GROUPS as records; an absent stream has no groups. */
-async function consumerGroups(redis: RedisClient, key: string): Promise<ConsumerGroupLag[]> {
-  let rows: unknown[];
-  try {
-    rows = (await redis.call('XINFO', 'GROUPS', key)) as unknown[];
-  } catch (error) {
-    if (error instanceof Error && /no such key/i.test(error.message)) return [];
-    throw error;
-  }
-  return rows.map((row) => {
-    const info = new Map<string, unknown>();
-    const flat = row as unknown[];
-    for (let i = 0; i + 1 < flat.length; i += 2) info.set(String(flat[i]), flat[i + 1]);
-    const lag = info.get('lag');
-    return {
-      group: String(info.get('name')),
-      lag: typeof lag === 'number' ? lag : undefined,
-      pending: Number(info.get('pending') ?? 0),
-    };
-  });
-}
-
 async function gapsStatus(redis: RedisClient, keys: StreamKeys): Promise<GapsStatus> {
   const [total, rows] = await Promise.all([
     redis.xlen(keys.gaps()),
@@ -136,35 +120,38 @@ async function gapsStatus(redis: RedisClient, keys: StreamKeys): Promise<GapsSta
 
 async function deadLetterStatus(redis: RedisClient, keys: StreamKeys): Promise<DeadLetterStatus[]> {
   const prefix = keys.dlq('');
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    found.push(...batch);
-    cursor = next;
-  } while (cursor !== '0');
+  const found = await scanKeys(redis, `${prefix}*`);
   const lengths = await Promise.all(found.map((key) => redis.xlen(key)));
   return found
     .map((key, i) => ({ source: key.slice(prefix.length), entries: lengths[i]! }))
     .sort((a, b) => a.source.localeCompare(b.source));
 }
 
-async function databaseStatus(config: TicklineConfig): Promise<DatabaseStatus> {
+/** The pool a status reader keeps for its reads: undefined without `database.url`. */
+export function statusDatabase(config: TicklineConfig): Database | undefined {
+  const url = config.database.url;
+  return url === undefined ? undefined : statusPool(url);
+}
+
+const statusPool = (url: string) => connectDatabase(url, { max: 1, applicationName: 'tickline-status' });
+
+async function databaseStatus(config: TicklineConfig, shared: Database | undefined): Promise<DatabaseStatus> {
   const url = config.database.url;
   if (url === undefined)
     return { configured: false, ok: true, detail: 'not configured (DATABASE_URL unset)' };
-  const db = connectDatabase(url, { max: 1, applicationName: 'tickline-status' });
+  const db = shared ?? statusPool(url);
   try {
     const { bytes } = await db.one<{ bytes: string }>(
       'SELECT pg_database_size(current_database())::text AS bytes',
     );
     // Tickline's tables in the schemas the connection sees (hypertable chunks count in their parent).
+    // Rows: the planner's estimate, or the statistics collector's live rows before the first ANALYZE.
     const rows = await db.any<{ table: string; bytes: string; rows: string }>(
       `SELECT c.relname AS table, pg_total_relation_size(c.oid)::text AS bytes,
-              greatest(c.reltuples, 0)::bigint::text AS rows
+              (CASE WHEN c.reltuples < 0 THEN pg_stat_get_live_tuples(c.oid) ELSE c.reltuples END)::bigint::text AS rows
          FROM pg_class c
         WHERE c.relkind IN ('r', 'p') AND c.relnamespace = ANY (current_schemas(false)::regnamespace[])
-          AND (c.relname LIKE 'bars\\_%' OR c.relname IN ('fundamentals', 'gaps'))
+          AND (c.relname LIKE 'bars\\_%' OR c.relname IN ('fundamentals_snapshots', 'gaps'))
         ORDER BY c.relname`,
     );
     const tables: TableSize[] = rows.map((r) => ({
@@ -183,7 +170,7 @@ async function databaseStatus(config: TicklineConfig): Promise<DatabaseStatus> {
   } catch (error) {
     return { configured: true, ok: false, error: error instanceof Error ? error.message : String(error) };
   } finally {
-    await db.$pool.end();
+    if (shared === undefined) await db.$pool.end();
   }
 }
 

@@ -1,5 +1,5 @@
 // @tickline/ops: the operator's view of a running pipeline, shared by `tickline status` and the monitor service.
-export { collectStatus } from './collectStatus';
+export { collectStatus, statusDatabase } from './collectStatus';
 export { formatBytes } from './formatBytes';
 export {
   readDatabaseStats,

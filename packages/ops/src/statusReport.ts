@@ -1,4 +1,6 @@
-import type { HeartbeatView } from '@tickline/bus';
+import type { ConsumerGroupLag, HeartbeatView } from '@tickline/bus';
+
+export type { ConsumerGroupLag };
 
 /** What `tickline status` shows: one snapshot of the whole pipeline, read from Redis, PostgreSQL and disk. */
 export interface StatusReport {
@@ -10,14 +12,6 @@ export interface StatusReport {
   readonly deadLetters: readonly DeadLetterStatus[];
   readonly database: DatabaseStatus;
   readonly cache: CacheStatus;
-}
-
-export interface ConsumerGroupLag {
-  readonly group: string;
-  /** Entries not yet delivered to the group (Redis 7 `lag`); undefined when Redis cannot tell. */
-  readonly lag: number | undefined;
-  /** Delivered but not yet acknowledged. */
-  readonly pending: number;
 }
 
 export interface InstrumentStatus {
