@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { serviceRegistry } from '@tickline/cli';
 import { parse } from 'yaml';
+import { declaredMetricNames } from './metrics/catalogue';
 
 // docker-compose.yml cannot be started here (no Docker engine), so this test holds it, the Prometheus
 // scrape config and the Grafana dashboard to the code they describe.
@@ -23,24 +24,6 @@ const prometheus = parse(read('infra/prometheus/prometheus.yml')) as {
 const dashboard = JSON.parse(read('infra/grafana/dashboards/tickline.json')) as {
   panels: { title: string; targets: { expr: string }[] }[];
 };
-
-/** Every metric name defined in the services' and packages' sources. */
-function definedMetricNames(): Set<string> {
-  const names = new Set<string>();
-  for (const group of ['packages', 'services']) {
-    for (const pkg of fs.readdirSync(path.join(ROOT, group))) {
-      const src = path.join(ROOT, group, pkg, 'src');
-      if (!fs.existsSync(src)) continue;
-      for (const file of fs.readdirSync(src, { recursive: true }) as string[]) {
-        if (!file.endsWith('.ts')) continue;
-        const text = fs.readFileSync(path.join(src, file), 'utf8');
-        // Metric names are string literals wherever they are declared (prom-client options or helpers).
-        for (const match of text.matchAll(/'(tickline_[a-z0-9_]+)'/g)) names.add(match[1]!);
-      }
-    }
-  }
-  return names;
-}
 
 const tickline = Object.entries(compose.services).filter(([, s]) => s.image === 'tickline:local');
 const runServices = tickline.filter(([, s]) => s.command?.[0] === 'run');
@@ -78,7 +61,7 @@ describe('docker-compose.yml', () => {
 
 describe('the Grafana dashboard', () => {
   it('queries only metrics the code defines', () => {
-    const defined = definedMetricNames();
+    const defined = declaredMetricNames(); // the metrics docs/metrics.md lists
     const used = dashboard.panels.flatMap((p) =>
       p.targets.flatMap((t) => [...t.expr.matchAll(/tickline_[a-z0-9_]+/g)].map((m) => m[0])),
     );

@@ -90,4 +90,9 @@ test('Prometheus scrapes the services and answers the ingest-rate query', async 
   expect(entries[0]).toBeGreaterThan(0);
   const alive = await query(base, 'sum(tickline_service_alive)');
   expect(alive[0]).toBe(2);
+  // Two more of docs/metrics.md's catalogue through PromQL: a histogram's count and a store gauge.
+  const latency = await query(base, 'sum(tickline_ingest_latency_seconds_count)');
+  expect(latency[0]).toBeGreaterThan(0);
+  const cache = await query(base, 'tickline_store_up{store="cache"}');
+  expect(cache).toEqual([1]);
 }, 60_000);

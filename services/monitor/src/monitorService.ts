@@ -1,6 +1,6 @@
 import { createRedis } from '@tickline/bus';
 import { redisConnectionSettings } from '@tickline/config';
-import { collectStatus, type StatusReport } from '@tickline/ops';
+import { collectStatus, statusDatabase, type StatusReport } from '@tickline/ops';
 import { defineService, type ServiceDefinition } from '@tickline/runtime';
 import { registerPipelineMetrics } from './pipelineMetrics';
 
@@ -21,11 +21,12 @@ export function createMonitorService(options: MonitorOptions = {}): ServiceDefin
     start(context) {
       const { config } = context;
       const redis = createRedis({ ...redisConnectionSettings(config), name: 'tickline-monitor' });
+      const db = statusDatabase(config);
       let last: { at: number; report: Promise<StatusReport> } | undefined;
       const report = (): Promise<StatusReport> => {
         const now = Date.now();
         if (last === undefined || now - last.at >= minReadIntervalMs) {
-          const reading = collectStatus(redis, config, now);
+          const reading = collectStatus(redis, config, now, db);
           // A failed read is not kept: the next scrape tries again.
           reading.catch(() => {
             if (last?.report === reading) last = undefined;
@@ -37,9 +38,9 @@ export function createMonitorService(options: MonitorOptions = {}): ServiceDefin
       registerPipelineMetrics(context.metrics, report);
       return Promise.resolve({
         checks: { redis: async () => (await redis.ping()) === 'PONG' },
-        stop: () => {
+        stop: async () => {
           redis.disconnect();
-          return Promise.resolve();
+          await db?.$pool.end();
         },
       });
     },
