@@ -1,11 +1,14 @@
 /**
- * `npm run bench -- backfill [--weight 60] [--window 3000] [--margin 100] [--symbols 5] [--days 30]
+ * `npm run bench -- backfill [--weight 60] [--window 3000] [--margin 0] [--symbols 5] [--days 30]
  * [--concurrency 4]`: 30 days of 1m bars for 5 symbols backfilled from the Binance mock, whose request
- * weight limit is set (`--weight` per `--window` ms, klines weigh 2) and configured as the shared limit
- * (with `--margin`), through the backfill service's BullMQ workers onto the bar streams. Prints bars/s
- * and the fraction of the allowed request rate used: weight sent / (limit × (elapsed / window + 1)), the
- * most any sender could get through in that time (a full window's burst at the start, then the rate);
- * goal at least 0.9 with zero 429s. The plain ratio of rates is printed too: it counts the first
+ * weight limit is set (`--weight` per `--window` ms, klines weigh 2, counted in fixed windows as Binance
+ * does) and configured as the shared limit (with `--margin`: none is needed, the limiter books each
+ * request until a window after its reply), through the backfill service's BullMQ workers onto the bar
+ * streams. Prints bars/s and the fraction of the allowed request rate used: weight sent / (limit ×
+ * (elapsed / window + 1)), the most a sender could get through in that time under a sliding window (a
+ * full window's burst at the start, then the rate; a fixed-window venue allows more around its window
+ * ends, which the limiter uses when the venue's usage header shows its window rolled over); goal at
+ * least 0.9 with zero 429s. The plain ratio of rates is printed too: it counts the first
  * window's burst as rate and so overstates. Uses REDIS_URL under a prefix of its own, removed at the end.
  */
 import { randomBytes } from 'node:crypto';
@@ -25,18 +28,18 @@ const T0 = Date.UTC(2026, 0, 1);
 const DAY = 86_400_000;
 const KLINES_WEIGHT = 2;
 
-function option(args: string[], name: string, fallback: number): number {
+function option(args: string[], name: string, fallback: number, min = 1): number {
   const at = args.indexOf(`--${name}`);
   if (at < 0) return fallback;
   const value = Number(args[at + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
+  if (!Number.isFinite(value) || value < min) throw new Error(`--${name} must be a number >= ${min}`);
   return value;
 }
 
 export async function main(args: string[]): Promise<void> {
   const weight = option(args, 'weight', 60);
   const windowMs = option(args, 'window', 3000);
-  const marginMs = option(args, 'margin', 100);
+  const marginMs = option(args, 'margin', 0, 0);
   const symbols = SYMBOLS.slice(0, option(args, 'symbols', 5));
   const days = option(args, 'days', 30);
   const concurrency = option(args, 'concurrency', 4);

@@ -6,7 +6,8 @@
  * The raw baseline: the same Bar objects, turned into COPY text and COPYed in batches of the sink's size
  * (5,000) into an empty scratch table of identical shape (`LIKE bars_minutes INCLUDING ALL`: same columns,
  * primary key and BRIN index). `upsertBars` alone on the same rows (no Redis, no sink) is printed too, so
- * the gap splits into "staging + upsert" and "Redis read, decode, validate, batching".
+ * the gap splits into "upsertBars" (here the append path: every batch starts after the stored bars, see
+ * docs/storage.md) and "Redis read, decode, validate, batching".
  * Uses DATABASE_URL (default the local test database) in a schema of its own, REDIS_URL under a prefix of
  * its own and a temporary cache directory; removes all three at the end.
  */
@@ -212,7 +213,7 @@ export async function main(args: string[]): Promise<void> {
       `sink bench: ${total.toLocaleString('en-US')} 1m bars, ${SYMBOLS.length} instruments, 250 bars an entry`,
     );
     console.log(`  raw COPY, batches of ${BATCH}                ${rate(rawSeconds)} bars/s`);
-    console.log(`  upsertBars alone (COPY + upsert)         ${rate(upsertSeconds)} bars/s`);
+    console.log(`  upsertBars alone (check + binary COPY)   ${rate(upsertSeconds)} bars/s`);
     console.log(`  streams -> PostgreSQL (sink)             ${rate(dbSeconds)} bars/s`);
     console.log(`  streams -> file cache (sink)             ${rate(cacheSeconds)} bars/s`);
     console.log(`  ratio upsertBars / raw COPY              ${(rawSeconds / upsertSeconds).toFixed(2)}`);
