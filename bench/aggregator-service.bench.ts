@@ -8,13 +8,20 @@
  *   start to the last entry acknowledged. Against a raw baseline in the same run on the same streams (another
  *   group): plain XREADGROUP + msgpack decode + 1m OHLCV in a Map + the finished bars XADDed in the same
  *   pipeline as the XACK. No de-duplication, lateness, quality, snapshot or atomic commit.
- * - latency: a live feed for `latencySeconds` (default 15): every 10 ms per instrument one entry of trades
+ * - latency: a live feed for `latencySeconds` (default 30): every 10 ms per instrument one entry of trades
  *   stamped now; 1s and 1m bars. Per final 1s bar, from the XADD of its last tick to the XADD of the final
  *   bar, both read from the entry ids (Redis's clock): p50/p99/max against the goal allowed lateness + 50 ms.
+ *   The service runs in a process of its own (this file again, `aggregator-service --service <prefix>`), as
+ *   in production, apart from the feed: a feed sharing its event loop would send the closing tick late
+ *   whenever the service is busy, and that delay would be counted as the service's. AGGREGATOR_FLAGS adds
+ *   node flags to that process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  *
  * Uses its own key prefixes on REDIS_URL (default the local Redis) and deletes them at the end.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
 import type Redis from 'ioredis';
 import { type AggregatorOptions, createAggregatorService } from '@tickline/aggregator-service';
 import {
@@ -37,6 +44,8 @@ const INSTRUMENTS: InstrumentRef[] = Array.from({ length: 10 }, (_, i) => ({
 }));
 const PER_ENTRY = 256;
 const LATENESS_MS = 2000;
+const SERVICE_ROLE = '--service';
+const LATENCY_TIMEFRAMES = ['1s', '1m'] as const;
 const connect = () => createRedis({ url: REDIS_URL, name: 'tickline-bench', commandTimeoutMs: 30_000 });
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
@@ -167,14 +176,50 @@ async function throughput(redis: Redis, prefix: string, total: number): Promise<
 
 const idMs = (id: string) => Number(id.slice(0, id.indexOf('-')));
 
+/** The service role: the latency run's aggregator, until stdin closes; says `ready` once started. */
+async function runService(prefix: string): Promise<void> {
+  const app = await startApp({
+    services: [
+      createAggregatorService({ timeframes: [...LATENCY_TIMEFRAMES], allowedLatenessMs: LATENESS_MS }),
+    ],
+    config: serviceConfig(prefix),
+  });
+  process.stdout.write('ready\n');
+  for await (const line of createInterface({ input: process.stdin })) if (line === 'stop') break;
+  await app.close();
+}
+
+/** Starts the service role in a child process; resolves once it is consuming, with a function that stops it. */
+async function startServiceProcess(prefix: string): Promise<() => Promise<void>> {
+  const child = spawn(
+    process.execPath,
+    [
+      ...process.execArgv,
+      ...(process.env.AGGREGATOR_FLAGS ?? '').split(/\s+/).filter(Boolean),
+      path.join(__dirname, '..', 'scripts', 'bench.js'),
+      'aggregator-service',
+      SERVICE_ROLE,
+      prefix,
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const first = await lines.next();
+  if (first.done || first.value !== 'ready')
+    throw new Error(`the aggregator process did not start (exit ${await exited})`);
+  return async () => {
+    child.stdin.end('stop\n');
+    await exited;
+  };
+}
+
 /** Live feed: per instrument one entry of `perEntry` trades stamped now every 10 ms; 1s bar latencies. */
 async function latency(redis: Redis, prefix: string, seconds: number, perEntry = 20): Promise<void> {
   const keys = streamKeys(prefix);
-  const app = await startApp({
-    services: [createAggregatorService({ timeframes: ['1s', '1m'], allowedLatenessMs: LATENESS_MS })],
-    config: serviceConfig(prefix),
-  });
+  const stopService = await startServiceProcess(prefix);
   const lastTick = INSTRUMENTS.map(() => new Map<number, number>()); // 1s bar start -> last tick XADD ms
+  const sent = INSTRUMENTS.map(() => [] as { ts: number; at: number }[]); // every entry: event time, XADD ms
   let seq = 0;
   let feedEnd = 0; // Redis time of the last tick XADD
   const end = Date.now() + seconds * 1000;
@@ -196,24 +241,31 @@ async function latency(redis: Redis, prefix: string, seconds: number, perEntry =
         pipeline.xadd(keys.ticks(instrument), '*', ...fields);
       }
       const ids = ((await pipeline.exec()) ?? []).map(([, id]) => String(id));
-      ids.forEach((id, n) => lastTick[n]!.set(now - (now % 1000), idMs(id)));
+      ids.forEach((id, n) => {
+        lastTick[n]!.set(now - (now % 1000), idMs(id));
+        sent[n]!.push({ ts: now, at: idMs(id) });
+      });
       feedEnd = Math.max(feedEnd, ...ids.map(idMs));
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, now + 10 - Date.now())));
     }
     await new Promise((resolve) => setTimeout(resolve, LATENESS_MS + 1500)); // the last bars close by wall clock
   } finally {
-    await app.close();
+    await stopService();
   }
   // Bars final while the feed ran closed on event time; the last ones closed by wall clock after it stopped.
-  const [live, quiet] = [[] as number[], [] as number[]];
+  const [live, quiet, service] = [[] as number[], [] as number[], [] as number[]];
   for (const [n, instrument] of INSTRUMENTS.entries()) {
+    // The entry whose event time lets the watermark pass a bar's end: the earliest the bar can be final.
+    const closing = (barEnd: number) => sent[n]!.find((entry) => entry.ts - LATENESS_MS >= barEnd);
     for (const [id, fields] of await redis.xrangeBuffer(keys.bars(instrument, '1s'), '-', '+')) {
       const d = fields[fields.findIndex((f) => f.toString() === 'd') + 1]!;
       const at = idMs(id.toString());
       for (const bar of msgpackCodec.decode(d) as Bar[]) {
         const tick = lastTick[n]!.get(bar.start);
-        if (bar.final && bar.revision === 0 && tick !== undefined)
-          (at <= feedEnd ? live : quiet).push(at - tick);
+        if (!bar.final || bar.revision !== 0 || tick === undefined) continue;
+        (at <= feedEnd ? live : quiet).push(at - tick);
+        const closer = at <= feedEnd ? closing(bar.start + 1000) : undefined;
+        if (closer !== undefined) service.push(at - closer.at);
       }
     }
   }
@@ -225,6 +277,9 @@ async function latency(redis: Redis, prefix: string, seconds: number, perEntry =
     `    while trades flow (event time)   ${percentiles(live)} (goal p99 < ${LATENESS_MS} + 50 ms)`,
   );
   console.log(`    after the feed stopped (wall clock) ${percentiles(quiet)}`);
+  console.log(
+    `    the service's share: XADD of the tick that closes the bar -> final bar XADD ${percentiles(service)}`,
+  );
 }
 
 function percentiles(samples: number[]): string {
@@ -234,8 +289,9 @@ function percentiles(samples: number[]): string {
 }
 
 export async function main(args: string[]): Promise<void> {
+  if (args[0] === SERVICE_ROLE) return runService(args[1]!);
   const total = Number(args[0] ?? 1_000_000);
-  const seconds = Number(args[1] ?? 15);
+  const seconds = Number(args[1] ?? 30);
   const redis = connect();
   const prefixes = [0, 1].map(() => `tlbench-${randomBytes(4).toString('hex')}`);
   try {

@@ -62,14 +62,18 @@ export interface LaneState {
   rangeNorm: NormState;
 }
 
-/** Watermark, counters and the trade ids still able to be duplicated (per minute of event time). */
+/**
+ * Watermark, counters and the trade ids still able to be duplicated, per minute of event time: the ids that
+ * are not canonical integers as strings, the others as run tokens (see idRuns.ts; absent in snapshots
+ * written before them, whose lists hold every id).
+ */
 export interface GateState {
   watermark: StoredNumber;
   newest: StoredNumber;
   accepted: number;
   duplicates: number;
   rejected: number;
-  ids: [minute: number, ids: string[]][];
+  ids: [minute: number, ids: string[], runs?: number[]][];
 }
 
 export interface TimeAggregatorState {

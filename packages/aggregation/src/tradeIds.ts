@@ -1,3 +1,5 @@
+import { canonicalId, decodeIdRuns, IdRunEncoder } from './idRuns';
+
 // Ids are kept per minute of event time, in a queue of buckets: looking up stays within one small
 // bucket, and forgetting drops whole minutes from the front, never deleting ids one by one. Adding is
 // a push onto an array plus one bit for the millisecond; a bucket is indexed by a Set only when it is
@@ -19,8 +21,42 @@ class Bucket {
   /** Searches answered by scanning (see has()). */
   scans = 0;
   index: Set<string> | undefined;
+  /** ids[0..packed) are in `runs` or `others` (see pack()). */
+  private packed = 0;
+  private readonly runs = new IdRunEncoder();
+  private readonly others: string[] = [];
+  private lastPack: PackedIds | undefined;
 
   constructor(readonly times: Int32Array) {}
+
+  reset(): void {
+    this.times.fill(0);
+    this.count = 0;
+    this.scans = 0;
+    this.index = undefined;
+    this.packed = 0;
+    this.runs.reset();
+    this.others.length = 0;
+    this.lastPack = undefined;
+  }
+
+  /**
+   * The ids for a snapshot. Each id is parsed once, when the first snapshot after its arrival is taken, and
+   * a minute nothing was added to since the last snapshot returns the same arrays: a commit costs what
+   * arrived since the previous one, not the whole revision window.
+   */
+  pack(): PackedIds {
+    if (this.lastPack !== undefined && this.packed === this.count) return this.lastPack;
+    const { ids, runs, others } = this;
+    for (; this.packed < this.count; this.packed++) {
+      const id = ids[this.packed]!;
+      const value = canonicalId(id);
+      if (value >= 0) runs.add(value);
+      else others.push(id);
+    }
+    this.lastPack = [others.slice(), runs.tokens()];
+    return this.lastPack;
+  }
 
   includes(id: string): boolean {
     const ids = this.ids;
@@ -32,6 +68,9 @@ class Bucket {
     return this.ids.slice(0, this.count);
   }
 }
+
+/** A minute of ids as a snapshot holds them: the canonical integers as run tokens, the rest as strings. */
+export type PackedIds = [others: string[], runs: number[]];
 
 const EMPTY = new Bucket(new Int32Array(0));
 
@@ -128,19 +167,23 @@ export class TradeIds {
     return size;
   }
 
-  /** The remembered ids per minute of event time, oldest first (for a snapshot). */
-  entries(): [minute: number, ids: string[]][] {
-    const entries: [number, string[]][] = [];
+  /** The remembered ids per minute of event time, oldest first (for a snapshot; see Bucket.pack()). */
+  entries(): [minute: number, ...PackedIds][] {
+    const entries: [number, ...PackedIds][] = [];
     for (let i = this.head; i < this.buckets.length; i++) {
       const bucket = this.buckets[i]!;
-      if (bucket.count > 0) entries.push([this.starts[i]!, bucket.list()]);
+      if (bucket.count > 0) entries.push([this.starts[i]!, ...bucket.pack()]);
     }
     return entries;
   }
 
-  static from(entries: readonly (readonly [number, readonly string[]])[]): TradeIds {
+  /** From entries() (or the plain id lists of snapshots written before the run tokens existed). */
+  static from(entries: readonly (readonly [number, readonly string[], (readonly number[])?])[]): TradeIds {
     const ids = new TradeIds();
-    for (const [minute, list] of entries) for (const id of list) ids.add(id, minute);
+    for (const [minute, list, runs] of entries) {
+      for (const id of list) ids.add(id, minute);
+      if (runs !== undefined) decodeIdRuns(runs, (id) => ids.add(id, minute));
+    }
     // A snapshot keeps no event times: every millisecond of a restored minute may hold an id.
     for (const bucket of ids.buckets) bucket.times.fill(-1);
     return ids;
@@ -164,10 +207,7 @@ export class TradeIds {
     if (bucket === undefined) bucket = new Bucket(new Int32Array(TIME_BITS / 32));
     else {
       // (fill: a plain loop over the 256 words measured several times slower.)
-      bucket.times.fill(0);
-      bucket.count = 0;
-      bucket.scans = 0;
-      bucket.index = undefined;
+      bucket.reset();
     }
     // Minutes mostly come in order: append without splice (a builtin call that allocates).
     if (index === this.starts.length) {
