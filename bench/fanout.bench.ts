@@ -1,9 +1,12 @@
 /**
- * `npm run bench -- fanout [subscribers] [bars/s] [seconds]` (issue 8, "Benchmark"): `tickline run gateway`
- * in a child process, `subscribers` WebSocket clients (default 200) spread over 20 instruments subscribing to
- * live 1m bars, and bars XADDed at `bars/s` (default 2,000) across the 20 bar streams for `seconds` (15).
- * Prints p50/p99 delivery latency from each bar's XADD to its receipt by each client, the delivered count, and
- * the gateway's RSS and V8 heap once a second.
+ * `npm run bench -- fanout [subscribers] [bars/s] [seconds] [warm-up seconds]` (issue 8, "Benchmark"):
+ * `tickline run gateway` in a child process, `subscribers` WebSocket clients (default 200) spread over 20
+ * instruments subscribing to live 1m bars, and bars XADDed at `bars/s` (default 2,000) across the 20 bar
+ * streams for `seconds` (15), after a warm-up at the same rate (3 s). Prints p50/p99 delivery latency from
+ * each bar's XADD to its receipt by each client, the delivered count, and the gateway's RSS and V8 heap once
+ * a second. The warm-up's latencies are printed apart: in the first fraction of a second every process runs
+ * its delivery path for the first time (V8 compiles it), which delays a few thousand frames by 30-100 ms,
+ * once per process lifetime, and would alone decide a p99 over a 15 s run.
  *
  * Three processes: the gateway, the clients (this file again, `fanout --clients`), and this one producing.
  * The clients parse every frame, as real ones do; they run apart from the producer so that neither delays the
@@ -39,13 +42,40 @@ const cpuSeconds = (pid: number) => {
 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The clients' report: latency quantiles in ms and how many bars they received. */
-interface ClientsReport {
+/** Latency quantiles in ms and how many bars they are of. */
+interface LatencyReport {
   readonly received: number;
   readonly p50: number;
   readonly p99: number;
   readonly p999: number;
   readonly max: number;
+}
+
+/** The clients' report: the measured bars, and the warm-up's apart. */
+interface ClientsReport extends LatencyReport {
+  readonly warmUp: LatencyReport;
+}
+
+/** Latency samples in ms, growing as needed. */
+class Latencies {
+  private samples = new Float64Array(1 << 16);
+  private count = 0;
+
+  add(ms: number): void {
+    if (this.count === this.samples.length) {
+      const grown = new Float64Array(this.samples.length * 2);
+      grown.set(this.samples);
+      this.samples = grown;
+    }
+    this.samples[this.count++] = ms;
+  }
+
+  report(): LatencyReport {
+    const { count } = this;
+    const sorted = this.samples.subarray(0, count).sort();
+    const q = (p: number) => sorted[Math.min(count - 1, Math.floor(p * count))] ?? NaN;
+    return { received: count, p50: q(0.5), p99: q(0.99), p999: q(0.999), max: q(1) };
+  }
 }
 
 function startGateway(prefix: string, port: number): ChildProcess {
@@ -97,8 +127,7 @@ async function nextLine(lines: AsyncIterator<string>, what: string): Promise<str
 
 /** The clients' role: opens `count` subscriptions, records each bar's latency, reports on `stop` (stdin). */
 async function runClients(port: number, count: number): Promise<void> {
-  let latencies = new Float64Array(1 << 20);
-  let received = 0;
+  const [measured, warmUp] = [new Latencies(), new Latencies()];
   let acknowledged = 0;
   const clients: WebSocket[] = [];
   for (let c = 0; c < count; c++) {
@@ -112,15 +141,11 @@ async function runClients(port: number, count: number): Promise<void> {
     });
     ws.on('message', (data: Buffer) => {
       const at = wallClock();
-      const frame = JSON.parse(data.toString()) as { type: string; bar?: { volume: number } };
+      const frame = JSON.parse(data.toString()) as { type: string; bar?: { volume: number; trades: number } };
       if (frame.type === 'subscribed') acknowledged++;
       if (frame.bar === undefined) return;
-      if (received === latencies.length) {
-        const grown = new Float64Array(latencies.length * 2);
-        grown.set(latencies);
-        latencies = grown;
-      }
-      latencies[received++] = at - frame.bar.volume;
+      // The producer marks the warm-up's bars with trades 0.
+      (frame.bar.trades === 0 ? warmUp : measured).add(at - frame.bar.volume);
     });
     const instrument = `binance:${symbols[c % INSTRUMENTS]!}`;
     ws.send(JSON.stringify({ op: 'subscribe', id: 'b', channel: 'bars', instrument, timeframe: '1m' }));
@@ -129,9 +154,7 @@ async function runClients(port: number, count: number): Promise<void> {
   while (acknowledged < count) await sleep(50);
   process.stdout.write('ready\n');
   for await (const line of createInterface({ input: process.stdin })) if (line === 'stop') break;
-  const sorted = latencies.subarray(0, received).sort();
-  const q = (p: number) => sorted[Math.min(received - 1, Math.floor(p * received))] ?? NaN;
-  const report: ClientsReport = { received, p50: q(0.5), p99: q(0.99), p999: q(0.999), max: q(1) };
+  const report: ClientsReport = { ...measured.report(), warmUp: warmUp.report() };
   process.stdout.write(`${JSON.stringify(report)}\n`);
   for (const ws of clients) ws.terminate();
 }
@@ -142,8 +165,20 @@ async function heapMb(port: number): Promise<number> {
   return Number(/^tickline_nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1] ?? NaN) / 2 ** 20;
 }
 
-/** XADDs bars at `rate` per second for `seconds`, one pipeline every 10 ms; samples the gateway's memory. */
-async function produce(redis: RedisClient, prefix: string, rate: number, seconds: number, gateway: Gateway) {
+/**
+ * XADDs bars at `rate` per second for `seconds`, one pipeline every 10 ms; samples the gateway's memory. The
+ * bars of a warm-up (`measured` false) carry trades 0.
+ */
+async function produce(
+  redis: RedisClient,
+  prefix: string,
+  rate: number,
+  seconds: number,
+  gateway: Gateway,
+  /** Bars produced before (bar n has the n-th start of its stream: a bar key never comes twice). */
+  before = 0,
+  measured = true,
+) {
   const keys = streamKeys(prefix);
   const base = Date.UTC(2025, 0, 1);
   const memory: { rss: number; heap: number }[] = [];
@@ -154,8 +189,8 @@ async function produce(redis: RedisClient, prefix: string, rate: number, seconds
     const pipeline = redis.pipeline();
     const sentAt = wallClock(); // before encoding: the latency measured includes it
     for (; n < due; n++) {
-      const symbol = symbols[n % INSTRUMENTS]!;
-      const start = base + Math.floor(n / INSTRUMENTS) * 60_000;
+      const symbol = symbols[(before + n) % INSTRUMENTS]!;
+      const start = base + Math.floor((before + n) / INSTRUMENTS) * 60_000;
       const bar = {
         venue: 'binance',
         symbol,
@@ -166,7 +201,7 @@ async function produce(redis: RedisClient, prefix: string, rate: number, seconds
         low: 0.5,
         close: 1.5,
         volume: sentAt,
-        trades: 1,
+        trades: measured ? 1 : 0,
         vwap: 1.2,
         final: true,
         revision: 0,
@@ -201,7 +236,7 @@ async function cleanup(redis: RedisClient, prefix: string): Promise<void> {
 
 export async function main(args: string[]): Promise<void> {
   if (args[0] === CLIENTS_ROLE) return runClients(Number(args[1]), Number(args[2]));
-  const [subscribers = 200, rate = 2000, seconds = 15] = args.map(Number);
+  const [subscribers = 200, rate = 2000, seconds = 15, warmUpSeconds = 3] = args.map(Number);
   const prefix = `tlbench-fanout-${process.pid}`;
   const port = await freePort();
   const child = startGateway(prefix, port);
@@ -222,9 +257,11 @@ export async function main(args: string[]): Promise<void> {
     clients = started.child;
     if ((await nextLine(started.lines, 'subscribing')) !== 'ready') throw new Error('clients not ready');
     await sleep(1500); // every shared reader has read its stream's end
+    const idle = rssMb(gateway.pid);
+    const warmUp = await produce(redis, prefix, rate, warmUpSeconds, gateway, 0, false);
     const before = { rss: rssMb(gateway.pid), heap: await heapMb(port) };
     const cpu = { gateway: cpuSeconds(gateway.pid), clients: cpuSeconds(clients.pid!) };
-    const { bars, memory } = await produce(redis, prefix, rate, seconds, gateway);
+    const { bars, memory } = await produce(redis, prefix, rate, seconds, gateway, warmUp.bars);
     await sleep(2000);
     const gatewayCpu = cpuSeconds(gateway.pid) - cpu.gateway;
     const clientsCpu = cpuSeconds(clients.pid!) - cpu.clients;
@@ -240,16 +277,22 @@ export async function main(args: string[]): Promise<void> {
       `delivered ${report.received} of ${expected}; XADD -> client latency p50 ${ms(report.p50)} ms, ` +
         `p99 ${ms(report.p99)} ms, p99.9 ${ms(report.p999)} ms, max ${ms(report.max)} ms`,
     );
+    const warm = report.warmUp;
+    console.log(
+      `warm-up (${warmUpSeconds} s before, not counted above): ${warm.received} delivered, p50 ${ms(warm.p50)} ms, ` +
+        `p99 ${ms(warm.p99)} ms, max ${ms(warm.max)} ms`,
+    );
     console.log(
       `CPU during the run: gateway ${gatewayCpu.toFixed(1)} s (${((gatewayCpu * 1e6) / report.received).toFixed(1)} µs ` +
         `per frame delivered), clients ${clientsCpu.toFixed(1)} s; machine load ${os.loadavg()[0]!.toFixed(1)} ` +
         `on ${os.cpus().length} cores (latency is only meaningful on an otherwise idle machine)`,
     );
     console.log(
-      `gateway RSS MB: ${before.rss.toFixed(0)} before, then per second ${mb(memory.map((m) => m.rss))}`,
+      `gateway RSS MB: ${idle.toFixed(0)} idle, ${before.rss.toFixed(0)} after the warm-up, then per second ` +
+        mb(memory.map((m) => m.rss)),
     );
     console.log(
-      `gateway heap used MB: ${before.heap.toFixed(0)} before, then per second ${mb(memory.map((m) => m.heap))}`,
+      `gateway heap used MB: ${before.heap.toFixed(0)} after the warm-up, then per second ${mb(memory.map((m) => m.heap))}`,
     );
   } finally {
     clients?.kill('SIGTERM');
