@@ -40,6 +40,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   bind('TICKLINE_GATEWAY_ORIGINS', 'gateway.origins', 'list'),
   bind('TICKLINE_LOG_LEVEL', 'log.level'),
   bind('TICKLINE_HEARTBEAT_INTERVAL_MS', 'runtime.heartbeatIntervalMs', 'int'),
+  bind('TICKLINE_SINK_CONSUMER', 'sink.consumer'),
   ...VENUE_NAMES.flatMap((venue) => [
     bind(`TICKLINE_${venue.toUpperCase()}_WS_URL`, `venues.${venue}.wsUrl`),
     bind(`TICKLINE_${venue.toUpperCase()}_REST_URL`, `venues.${venue}.restUrl`),

@@ -384,6 +384,16 @@ export const ConfigSchema = z
     bus: BusSchema,
     ingestor: IngestorSchema,
     aggregator: AggregatorSchema,
+    sink: z
+      .strictObject({
+        consumer: text()
+          .optional()
+          .describe(
+            "This process's consumer name in the group `sink`. Default `sink@<hostname>`: stable across restarts, so a restarted sink re-reads its own pending entries at once. Give each sink on one host its own name.",
+          ),
+      })
+      .prefault({})
+      .describe('The sink service (bar streams to PostgreSQL and the file cache).'),
     fundamentals: FundamentalsSchema,
     backfill: BackfillSchema,
     log: z

@@ -13,9 +13,9 @@ export interface SinkOptions {
   /** Consumer group. Default `sink`. */
   readonly group?: string;
   /**
-   * This process's consumer name in the group. Default `sink@<hostname>`: stable across restarts, so a
-   * restarted sink re-reads its own pending entries at once instead of waiting to claim them. Give each
-   * sink on one host its own name.
+   * This process's consumer name in the group. Default the `sink.consumer` setting (TICKLINE_SINK_CONSUMER),
+   * else `sink@<hostname>`: stable across restarts, so a restarted sink re-reads its own pending entries at
+   * once instead of waiting to claim them. Give each sink on one host its own name.
    */
   readonly consumer?: string;
   /**
@@ -38,13 +38,18 @@ export interface SinkOptions {
 
 export const DEFAULT_TIMEFRAMES: readonly Timeframe[] = ['1m', '5m', '15m', '1h', '4h', '1d'];
 
-export function resolveSinkOptions(options: SinkOptions, hasDatabaseUrl: boolean) {
+/** The options with every default filled in; `configured` is what the config says (`database.url`, `sink`). */
+export function resolveSinkOptions(
+  options: SinkOptions,
+  configured: { readonly hasDatabaseUrl: boolean; readonly consumer?: string },
+) {
+  const { hasDatabaseUrl } = configured;
   return {
     timeframes: options.timeframes ?? DEFAULT_TIMEFRAMES,
     database: options.database ?? hasDatabaseUrl,
     cache: options.cache ?? true,
     group: options.group ?? 'sink',
-    consumer: options.consumer ?? `sink@${hostname()}`,
+    consumer: options.consumer ?? configured.consumer ?? `sink@${hostname()}`,
     readEntries: options.readEntries ?? 50,
     maxBatchBars: options.maxBatchBars ?? 5000,
     lingerMs: options.lingerMs ?? 50,

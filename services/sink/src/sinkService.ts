@@ -20,7 +20,10 @@ export function createSinkService(options: SinkOptions = {}): ServiceDefinition 
     name: 'sink',
     async start(context: ServiceContext) {
       const { config, logger, signal } = context;
-      const settings = resolveSinkOptions(options, config.database.url !== undefined);
+      const settings = resolveSinkOptions(options, {
+        hasDatabaseUrl: config.database.url !== undefined,
+        consumer: config.sink.consumer,
+      });
       const redis = createRedis({ ...redisConnectionSettings(config), name: 'tickline-sink' });
       const db: Database | undefined =
         settings.database && config.database.url !== undefined
