@@ -2,24 +2,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { msgpackCodec, streamKeys } from '@tickline/bus';
 import { redisTestContext, waitFor } from '@tickline/testkit';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { series } from '../../../packages/storage/test/bars';
 import { chartLibraryPath } from '../src/http/staticFiles';
 import { READ_TOKEN, startTestGateway, type TestGateway } from './gatewayHarness';
+import { launchChromium } from './headlessChromium';
 import { publishBars } from './streamClient';
 
 // The dashboard in Debian's headless Chromium, driven by playwright-core (no browser download).
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = path.join(__dirname, '..', '..', '..', 'test-output', 'dashboard.png');
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 const ctx = redisTestContext('tlgwdash');
 const T0 = Date.UTC(2024, 5, 3, 9, 0);
@@ -28,11 +19,6 @@ let gw: TestGateway;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is missing at ${CHROMIUM}: \`bash scripts/services.sh up\` installs it (Debian package chromium)`,
-    );
-  }
   chartLibraryPath(); // throws, saying to install it, when lightweight-charts is missing
   gw = await startTestGateway(ctx.prefix);
   await publishBars(ctx.redis, ctx.prefix, series(BARS, { from: T0 }));
@@ -46,7 +32,7 @@ beforeAll(async () => {
   });
   await ctx.redis.xadd(keys.gaps(), '*', 'v', '1', 'd', gap);
   await ctx.redis.xadd(keys.dlq('binance'), '*', 'd', msgpackCodec.encode({ reason: 'malformed frame' }));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 60_000 });
+  browser = await launchChromium();
 }, 90_000);
 afterAll(async () => {
   await browser?.close();

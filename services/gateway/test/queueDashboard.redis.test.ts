@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { App } from '@tickline/runtime';
 import { redisTestContext } from '@tickline/testkit';
-import { SESSION_COOKIE } from '../src/http/queueDashboard';
+import { QUEUES_CSP, SESSION_COOKIE } from '../src/http/queueDashboard';
 import { bearer, call, OPERATOR_TOKEN, READ_TOKEN } from './gatewayHarness';
 import { startRegistryGateway } from './registryHarness';
 
@@ -45,6 +45,9 @@ test('GET /admin/queues: 401 without a token, 403 with the read token, the Bull 
   const page = await get('/admin/queues', bearer(OPERATOR_TOKEN));
   expect(page.status).toBe(200);
   expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+  // The page links Google Fonts; the policy keeps the browser from fetching anything not served here.
+  expect(page.headers.get('content-security-policy')).toBe(QUEUES_CSP);
+  expect(QUEUES_CSP).not.toMatch(/https?:|\*/);
   const html = await page.text();
   expect(html).toMatch(/<div id="root"/);
   expect(html).toContain('<base href="/admin/queues/"'); // its assets are served under the same path

@@ -13,6 +13,24 @@ export const QUEUES_PATH = '/admin/queues';
 /** The browser session cookie of the dashboard (never the token itself). */
 export const SESSION_COOKIE = 'tickline_queues';
 
+/**
+ * The Content-Security-Policy of every dashboard response: the page may load only what the gateway serves.
+ * Bull Board's page links a Google Fonts stylesheet; under this policy the browser never requests it (the
+ * board falls back to local fonts), so opening the dashboard tells no third party who operates what, and
+ * works the same on a machine without internet. Inline styles stay allowed: the board's markup uses them.
+ */
+export const QUEUES_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "font-src 'self' data:",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 /** Whether `pathname` belongs to the queue dashboard. */
 export function isQueuesPath(pathname: string): boolean {
   return pathname === QUEUES_PATH || pathname.startsWith(`${QUEUES_PATH}/`);
@@ -103,6 +121,11 @@ export function createQueueDashboard(
   });
   const app = express();
   app.disable('x-powered-by');
+  app.use((_req, res, next) => {
+    res.setHeader('content-security-policy', QUEUES_CSP);
+    res.setHeader('referrer-policy', 'no-referrer');
+    next();
+  });
   app.use(QUEUES_PATH, serverAdapter.getRouter() as express.Router);
   return (req, res) =>
     new Promise<void>((resolve, reject) => {
