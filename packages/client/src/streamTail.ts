@@ -2,13 +2,12 @@ import {
   backoffDelay,
   decodeEntry,
   messageOf,
-  parseReadReply,
   redactSecrets,
   type BackoffOptions,
   type BusLogger,
   type RedisClient,
 } from '@tickline/bus';
-import type { ChainableCommander } from 'ioredis';
+import { readBatch, waitThenReadBatch, type Batch } from './readBatchScript';
 import { unreadRemoved, type StreamPosition } from './streamCursor';
 
 /** One decoded entry of a tailed stream. */
@@ -78,69 +77,12 @@ export async function untilDone<T>(
   return undefined;
 }
 
-interface Batch {
-  readonly entries: ReturnType<typeof parseReadReply>;
-  readonly entriesAdded: number;
-  readonly length: number;
-}
-
-/** A batch from the replies of XINFO STREAM (its error when the stream is missing) and XREAD. */
-function toBatch(infoError: unknown, info: unknown, read: unknown): Batch {
-  // XINFO fails on a missing stream: then nothing was added or trimmed either.
-  const fields = infoError ? [] : (info as unknown[]);
-  const get = (name: string) => Number(fields[fields.indexOf(name) + 1] ?? 0);
-  return { entries: parseReadReply(read), entriesAdded: get('entries-added'), length: get('length') };
-}
-
-/** Entries after `cursor` and the stream's counters, read atomically (one MULTI). */
-async function readBatch(redis: RedisClient, key: string, cursor: string, count: number): Promise<Batch> {
-  const replies = await redis
-    .multi()
-    .xinfo('STREAM', key)
-    .xreadBuffer('COUNT', count, 'STREAMS', key, cursor)
-    .exec();
-  const [info, read] = replies ?? [];
-  if (!info || !read) throw new Error(`no reply to the read of ${key}`);
-  if (read[0]) throw read[0];
-  return toBatch(info[0], info[1], read[1]);
-}
-
-/**
- * Waits up to `blockMs` for an entry after `cursor` (XREAD BLOCK), then reads the batch as readBatch does,
- * in one write: Redis runs the MULTI as soon as the wait ends, so a wake-up costs one round trip, not two.
- */
-async function waitThenReadBatch(
-  redis: RedisClient,
-  key: string,
-  cursor: string,
-  count: number,
-  blockMs: number,
-): Promise<Batch> {
-  const pipeline = redis.pipeline().xreadBuffer('COUNT', 1, 'BLOCK', blockMs, 'STREAMS', key, cursor);
-  // ioredis pipelines take a MULTI (its typings leave it out).
-  (pipeline as unknown as { multi(): ChainableCommander })
-    .multi()
-    .xinfo('STREAM', key)
-    .xreadBuffer('COUNT', count, 'STREAMS', key, cursor);
-  // In a pipeline that holds a MULTI, the first exec() queues EXEC and the second sends everything.
-  void pipeline.exec();
-  const replies = (await pipeline.exec()) ?? [];
-  const failed = replies.map(([error]) => error).find((error): error is Error => error instanceof Error);
-  if (failed) throw failed;
-  // The EXEC reply (the last) holds each command's reply as it would be alone; a failed one is an Error.
-  const exec = replies[replies.length - 1]?.[1];
-  if (!Array.isArray(exec) || exec.length !== 2) throw new Error(`no reply to the read of ${key}`);
-  const [info, read] = exec as [unknown, unknown];
-  if (read instanceof Error) throw read;
-  return toBatch(info instanceof Error ? info : undefined, info, read);
-}
-
 /**
  * Reads `key` from `start` with plain XREAD (no group: every reader sees every entry), handing each entry on
- * in order, until the signal aborts. Each batch is read in one MULTI with the stream's counters, so entries
- * trimmed before they were read are noticed (and handed to `onGap`), never silently skipped; after a
+ * in order, until the signal aborts. Each batch is read atomically with the stream's counters (one script), so
+ * entries trimmed before they were read are noticed (and handed to `onGap`), never silently skipped; after a
  * batch that reached the stream's end (fewer entries than `count`) an XREAD BLOCK waits for more, sent
- * with the next batch's MULTI (see waitThenReadBatch). The
+ * with the next batch's script (see waitThenReadBatch). The
  * cursor moves past an entry only once it was handed on, and a failed read is repeated from the same
  * cursor: after a Redis error or restart nothing is skipped and nothing handed on twice. An undecodable entry is logged and passed over.
  */

@@ -1,5 +1,5 @@
-import { msgpackCodec, silentBusLogger } from '@tickline/bus';
-import { redisTestContext, waitFor } from '@tickline/testkit';
+import { createRedis, msgpackCodec, silentBusLogger } from '@tickline/bus';
+import { RedisServer, redisTestContext, waitFor } from '@tickline/testkit';
 import type { StreamPosition } from '../src/streamCursor';
 import { tailStream, type TailEntry } from '../src/streamTail';
 
@@ -8,7 +8,7 @@ const ctx = redisTestContext('tltail');
 const entry = (n: number) => ['v', '1', 'd', msgpackCodec.encode([{ n }])] as const;
 afterAll(() => ctx.cleanup());
 
-// A reader waiting at the stream's end (its XREAD BLOCK sent with the next batch's MULTI) must still see
+// A reader waiting at the stream's end (its XREAD BLOCK sent with the next batch's script) must still see
 // the counters of that batch: entries added and trimmed in one transaction while it waits are a gap.
 test('a reader waiting at the end notices entries trimmed before it read them, and reads on after the gap', async () => {
   const key = `${ctx.prefix}:s`;
@@ -59,5 +59,49 @@ test('a reader waiting at the end notices entries trimmed before it read them, a
     abort.abort();
     await tail;
     reader.disconnect();
+  }
+});
+
+// The batch read is a script called by its hash; a server that forgot it (first use, a restart, SCRIPT
+// FLUSH) answers NOSCRIPT, and the reader loads it and goes on. On a server of its own: flushing the
+// machine's shared Redis would touch other tests' scripts.
+test('a reader goes on, every entry once and in order, after the server forgot its scripts', async () => {
+  const server = await RedisServer.start({ appendOnly: false });
+  const redis = createRedis({ url: server.url, name: 'tltail-noscript' });
+  const reader = redis.duplicate();
+  const key = 's';
+  const abort = new AbortController();
+  const seen: unknown[] = [];
+  const tail = tailStream(
+    reader,
+    key,
+    { cursor: '0-0', read: 0 },
+    {
+      onEntry: (e) => void seen.push(...e.records),
+      onGap: () => Promise.reject(new Error('no gap expected')),
+    },
+    {
+      blockMs: 200,
+      count: 2,
+      backoff: { initialMs: 10, maxMs: 50 },
+      logger: silentBusLogger,
+      secrets: [],
+      signal: abort.signal,
+    },
+  );
+  try {
+    for (let n = 0; n < 12; n++) {
+      if (n % 4 === 0) await redis.script('FLUSH');
+      await redis.xadd(key, '*', ...entry(n));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await waitFor(() => seen.length === 12, { timeoutMs: 5000, what: 'every entry' });
+    expect(seen).toEqual(Array.from({ length: 12 }, (_, n) => ({ n })));
+  } finally {
+    abort.abort();
+    await tail;
+    reader.disconnect();
+    redis.disconnect();
+    await server.destroy();
   }
 });
