@@ -1,12 +1,20 @@
 import { createRedis, msgpackCodec, silentBusLogger } from '@tickline/bus';
 import { RedisServer, redisTestContext, waitFor } from '@tickline/testkit';
 import type { StreamPosition } from '../src/streamCursor';
-import { tailStream, type TailEntry } from '../src/streamTail';
+import { tailStream, type TailEntry, type TailOptions } from '../src/streamTail';
 
 const ctx = redisTestContext('tltail');
 /** An entry's fields as publishers write them: version 1, the records msgpack-encoded. */
 const entry = (n: number) => ['v', '1', 'd', msgpackCodec.encode([{ n }])] as const;
 afterAll(() => ctx.cleanup());
+
+const tailOptions = (signal: AbortSignal, read: Pick<TailOptions, 'blockMs' | 'count'>): TailOptions => ({
+  ...read,
+  backoff: { initialMs: 10, maxMs: 50 },
+  logger: silentBusLogger,
+  secrets: [],
+  signal,
+});
 
 // A reader waiting at the stream's end (its XREAD BLOCK sent with the next batch's script) must still see
 // the counters of that batch: entries added and trimmed in one transaction while it waits are a gap.
@@ -30,14 +38,7 @@ test('a reader waiting at the end notices entries trimmed before it read them, a
         return { cursor: newest![0], read: position.read };
       },
     },
-    {
-      blockMs: 500,
-      count: 100,
-      backoff: { initialMs: 10, maxMs: 50 },
-      logger: silentBusLogger,
-      secrets: [],
-      signal: abort.signal,
-    },
+    tailOptions(abort.signal, { blockMs: 500, count: 100 }),
   );
   try {
     await new Promise((resolve) => setTimeout(resolve, 200)); // it has read the (empty) rest and waits
@@ -80,14 +81,7 @@ test('a reader goes on, every entry once and in order, after the server forgot i
       onEntry: (e) => void seen.push(...e.records),
       onGap: () => Promise.reject(new Error('no gap expected')),
     },
-    {
-      blockMs: 200,
-      count: 2,
-      backoff: { initialMs: 10, maxMs: 50 },
-      logger: silentBusLogger,
-      secrets: [],
-      signal: abort.signal,
-    },
+    tailOptions(abort.signal, { blockMs: 200, count: 2 }),
   );
   try {
     for (let n = 0; n < 12; n++) {
