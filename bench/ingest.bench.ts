@@ -9,7 +9,7 @@
  *   service's prom-client metrics) -> Redis.
  * - raw: a bare `ws` client, JSON.parse of each frame, the same trade record, 256 records per msgpack entry,
  *   pipelined XADD, one round trip in flight with up to 16 entries (how the bus batches).
- * - RSS of this process after a warm-up round and after the measured rounds.
+ * - RSS of this process (after full collections) once warm (see warmUp) and after the measured rounds.
  * - Validation cost per frame (JSON.parse, the mapper, zod), measured in this process.
  *
  * Uses its own key prefix on REDIS_URL and deletes its keys at the end.
@@ -322,6 +322,34 @@ function settledRss(): number {
   return process.memoryUsage().rss;
 }
 
+/** Settled RSS may grow by this much between warm-up rounds and still count as steady. */
+const STEADY_BYTES = 5 * 1024 * 1024;
+const MAX_WARM_ROUNDS = 10;
+
+/**
+ * Warm-up (JIT, pools, Redis, and V8 growing its heap to its working size): rounds of `messages` through the
+ * ingestor until the settled RSS grew by less than STEADY_BYTES in each of two rounds in a row, at most
+ * MAX_WARM_ROUNDS. One round was not enough: V8 may still be growing its heap, and that growth showed as
+ * tens of MB "after warm-up" in one run and none in the next. Returns the settled RSS at the end.
+ */
+async function warmUp(mock: MockProcess, prefix: string, messages: number): Promise<number> {
+  await rawRun(mock, prefix, messages);
+  await deletePrefix(prefix);
+  const trail = [settledRss()];
+  for (let round = 0; round < MAX_WARM_ROUNDS; round++) {
+    await ingestorRun(mock, prefix, messages);
+    await deletePrefix(prefix);
+    trail.push(settledRss());
+    // Steady: two rounds in a row grew by less than STEADY_BYTES each (V8 grows its heap in steps).
+    const growth = (back: number) => trail[trail.length - back]! - trail[trail.length - back - 1]!;
+    if (round > 1 && growth(1) < STEADY_BYTES && growth(2) < STEADY_BYTES) break;
+  }
+  console.log(
+    `warm-up: ${trail.length - 1} rounds of ${fmt(messages)} messages, settled RSS ${trail.map(mb).join(' -> ')}`,
+  );
+  return trail[trail.length - 1]!;
+}
+
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const fmt = (v: number) => Math.round(v).toLocaleString('en-US');
 
@@ -332,10 +360,7 @@ export async function main(args: string[]): Promise<void> {
   const prefix = `tlbench-${randomBytes(4).toString('hex')}`;
   const mock = await MockProcess.start();
   try {
-    await ingestorRun(mock, `${prefix}w`, Math.min(n, 200_000)); // warm-up (JIT, pools, Redis)
-    await rawRun(mock, `${prefix}w`, Math.min(n, 200_000));
-    await deletePrefix(`${prefix}w`);
-    const rssBefore = settledRss();
+    const rssBefore = await warmUp(mock, `${prefix}w`, Math.min(n, 500_000));
     const rows: { name: string; result: RunResult }[] = [];
     for (let r = 0; r < rounds; r++) {
       rows.push({ name: 'tickline', result: await ingestorRun(mock, `${prefix}${r}`, n) });
