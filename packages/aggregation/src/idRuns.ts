@@ -69,7 +69,10 @@ export function decodeIdRuns(tokens: readonly number[], each: (id: string) => vo
       throw new Error(`trade id run token ${index} is ${String(token)}, not a non-negative integer`);
     }
     if (token % 2 === 1) {
-      for (let n = (token - 1) / 2; n > 0 && previous < LIMIT - 1; n--) each(String(++previous));
+      const count = (token - 1) / 2;
+      if (previous + count >= LIMIT)
+        throw new Error(`trade id run token ${index} leads to id ${previous + count}`);
+      for (let n = 0; n < count; n++) each(String(++previous));
       continue;
     }
     const zigzag = token / 2;

@@ -71,6 +71,7 @@ describe('id run tokens', () => {
     expect(() => decoded([2.5])).toThrow('trade id run token 0 is 2.5');
     expect(() => decoded([3])).not.toThrow();
     expect(() => decoded([6])).toThrow('trade id run token 0 leads to id -2'); // zigzag 3 is -2
+    expect(() => decoded([4 * (1e15 - 2), 5])).toThrow('trade id run token 1 leads to id 1000000000000000');
   });
 });
 
