@@ -4,7 +4,7 @@ import { loadConfig } from '@tickline/config';
 import { startApp, type App } from '@tickline/runtime';
 import { createSinkService } from '@tickline/sink-service';
 import { redisTestContext, waitFor } from '@tickline/testkit';
-import { barSeries, INSTRUMENTS, publishBars, T0, tempCache } from './sinkHarness';
+import { barSeries, publishBars, T0, tempCache, sinkEnv } from './sinkHarness';
 
 // tickline_cache_integrity_failures_total does not move in a clean demo (docs/metrics.md says so):
 // this is where it moves, on a real damaged year file.
@@ -19,16 +19,7 @@ afterAll(async () => {
 function startSink(): Promise<App> {
   return startApp({
     services: [createSinkService({ timeframes: ['1m'], consumer: 'integrity-sink' })],
-    config: loadConfig({
-      env: {
-        TICKLINE_METRICS_PORT: '0',
-        TICKLINE_LOG_LEVEL: 'silent',
-        TICKLINE_PREFIX: ctx.prefix,
-        TICKLINE_INSTRUMENTS: INSTRUMENTS.join(','),
-        TICKLINE_CACHE_DIR: cache.root,
-        DATABASE_URL: '',
-      },
-    }),
+    config: loadConfig({ env: sinkEnv({ prefix: ctx.prefix, cacheDir: cache.root, databaseUrl: '' }) }),
   });
 }
 

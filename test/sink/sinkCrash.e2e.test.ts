@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Bar, Timeframe } from '@tickline/core';
 import { queryBars, readCachedBars, verifyCache } from '@tickline/storage';
 import { redisUrl, spawnTs, waitFor, type TsChild } from '@tickline/testkit';
-import { barSeries, expectSameBars, INSTRUMENTS, publishBars, useSinkStores } from './sinkHarness';
+import { barSeries, expectSameBars, publishBars, useSinkStores, sinkEnv } from './sinkHarness';
 
 // The sink as a real process (`tickline run sink`), killed with SIGKILL five times while 500,000 bars
 // flow; afterwards both stores hold every bar exactly once, equal to the input (what an uninterrupted
@@ -27,12 +27,10 @@ afterAll(() => void running?.child.kill('SIGKILL'));
 function startSink(): TsChild {
   return (running = spawnTs(MAIN, ['run', 'sink'], {
     REDIS_URL: redisUrl(),
-    DATABASE_URL: stores.schema.url,
-    TICKLINE_PREFIX: stores.ctx.prefix,
-    TICKLINE_INSTRUMENTS: INSTRUMENTS.join(','),
-    TICKLINE_CACHE_DIR: stores.cache.root,
-    TICKLINE_METRICS_PORT: '0',
-    TICKLINE_LOG_LEVEL: 'warn',
+    ...sinkEnv(
+      { prefix: stores.ctx.prefix, cacheDir: stores.cache.root, databaseUrl: stores.schema.url },
+      'warn',
+    ),
   }));
 }
 

@@ -13,6 +13,25 @@ import { DATABASE_URL, TIMESCALE_MODE } from '../../packages/storage/test/testDa
 export const T0 = Date.UTC(2025, 0, 1);
 export const INSTRUMENTS = ['binance:BTCUSDT', 'binance:ETHUSDT'] as const;
 
+/** Where a sink under test works: its key prefix, its file cache, and its database (`''`: none). */
+export interface SinkPlaces {
+  readonly prefix: string;
+  readonly cacheDir: string;
+  readonly databaseUrl: string;
+}
+
+/** The environment of a sink under test: its places, the two INSTRUMENTS, no fixed metrics port. */
+export function sinkEnv(places: SinkPlaces, logLevel = 'silent'): Record<string, string> {
+  return {
+    TICKLINE_METRICS_PORT: '0',
+    TICKLINE_LOG_LEVEL: logLevel,
+    TICKLINE_PREFIX: places.prefix,
+    TICKLINE_INSTRUMENTS: INSTRUMENTS.join(','),
+    TICKLINE_CACHE_DIR: places.cacheDir,
+    DATABASE_URL: places.databaseUrl,
+  };
+}
+
 const STEP: Partial<Record<Timeframe, number>> = { '1m': 60_000, '5m': 300_000, '1h': 3_600_000 };
 
 /** `count` final bars of one instrument and timeframe from T0 (storage's test series, another symbol). */

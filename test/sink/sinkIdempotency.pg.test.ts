@@ -5,18 +5,12 @@ import { runCli, type CliDeps } from '@tickline/cli';
 import { createSinkService } from '@tickline/sink-service';
 import { startApp, type App } from '@tickline/runtime';
 import { waitFor } from '@tickline/testkit';
-import { allRows, barSeries, cacheFiles, INSTRUMENTS, publishBars, T0, useSinkStores } from './sinkHarness';
+import { allRows, barSeries, cacheFiles, publishBars, T0, useSinkStores, sinkEnv } from './sinkHarness';
 
 const stores = useSinkStores('tlsink');
 
-const env = () => ({
-  TICKLINE_METRICS_PORT: '0',
-  TICKLINE_LOG_LEVEL: 'warn',
-  TICKLINE_PREFIX: stores.ctx.prefix,
-  TICKLINE_INSTRUMENTS: INSTRUMENTS.join(','),
-  TICKLINE_CACHE_DIR: stores.cache.root,
-  DATABASE_URL: stores.schema.url,
-});
+const env = () =>
+  sinkEnv({ prefix: stores.ctx.prefix, cacheDir: stores.cache.root, databaseUrl: stores.schema.url }, 'warn');
 
 const input = [
   ...barSeries('BTCUSDT', '1m', 3000),

@@ -5,7 +5,7 @@ import { createSinkService } from '@tickline/sink-service';
 import { connectDatabase, migrate, queryBars, readCachedBars, type Database } from '@tickline/storage';
 import { redisTestContext, waitFor, type RedisTestContext } from '@tickline/testkit';
 import { OwnPostgres } from './ownPostgres';
-import { barSeries, expectSameBars, INSTRUMENTS, publishBars, tempCache } from './sinkHarness';
+import { barSeries, expectSameBars, publishBars, tempCache, sinkEnv } from './sinkHarness';
 
 // PostgreSQL stopped for 20 s while bars flow: the sink holds its position, reports unready (the store
 // and, as entries pile up, its lag), sends nothing to the DLQ, and catches up by itself once it is back.
@@ -50,16 +50,7 @@ test('an outage of PostgreSQL holds the stream, loses nothing, dead-letters noth
   app = await startApp({
     services: [createSinkService({ timeframes: ['1m'], consumer: 'outage-sink' })],
     config: withReadyMaxLag(
-      loadConfig({
-        env: {
-          TICKLINE_METRICS_PORT: '0',
-          TICKLINE_LOG_LEVEL: 'silent',
-          TICKLINE_PREFIX: ctx.prefix,
-          TICKLINE_INSTRUMENTS: INSTRUMENTS.join(','),
-          TICKLINE_CACHE_DIR: cache.root,
-          DATABASE_URL: pg.url,
-        },
-      }),
+      loadConfig({ env: sinkEnv({ prefix: ctx.prefix, cacheDir: cache.root, databaseUrl: pg.url }) }),
       20,
     ),
   });

@@ -4,7 +4,7 @@ import { startApp } from '@tickline/runtime';
 import { createSinkService } from '@tickline/sink-service';
 import { queryBars } from '@tickline/storage';
 import { waitFor } from '@tickline/testkit';
-import { barSeries, INSTRUMENTS, publishBars, useSinkStores } from './sinkHarness';
+import { barSeries, publishBars, useSinkStores, sinkEnv } from './sinkHarness';
 
 const stores = useSinkStores('tlsinkpoison');
 
@@ -15,14 +15,11 @@ test('an invalid bar goes to tl:dlq:sink with its entry; the valid bars around i
   const app = await startApp({
     services: [createSinkService({ timeframes: ['1m'], consumer: 'poison-sink' })],
     config: loadConfig({
-      env: {
-        TICKLINE_METRICS_PORT: '0',
-        TICKLINE_LOG_LEVEL: 'silent',
-        TICKLINE_PREFIX: stores.ctx.prefix,
-        TICKLINE_INSTRUMENTS: INSTRUMENTS.join(','),
-        TICKLINE_CACHE_DIR: stores.cache.root,
-        DATABASE_URL: stores.schema.url,
-      },
+      env: sinkEnv({
+        prefix: stores.ctx.prefix,
+        cacheDir: stores.cache.root,
+        databaseUrl: stores.schema.url,
+      }),
     }),
   });
   try {
