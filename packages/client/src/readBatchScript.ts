@@ -47,8 +47,18 @@ export async function readBatch(
     return toBatch(await redis.callBuffer('EVALSHA', READ_BATCH_SHA, 1, key, cursor, count), key);
   } catch (error) {
     if (!missingScript(error)) throw error;
-    return toBatch(await redis.callBuffer('EVAL', READ_BATCH_SCRIPT, 1, key, cursor, count), key);
+    return loadAndReadBatch(redis, key, cursor, count);
   }
+}
+
+/** readBatch by the script's text (EVAL), which also loads it for the EVALSHA calls after. */
+async function loadAndReadBatch(
+  redis: RedisClient,
+  key: string,
+  cursor: string,
+  count: number,
+): Promise<Batch> {
+  return toBatch(await redis.callBuffer('EVAL', READ_BATCH_SCRIPT, 1, key, cursor, count), key);
 }
 
 /**
@@ -72,7 +82,7 @@ export async function waitThenReadBatch(
   if (wait?.[0]) throw wait[0];
   if (read?.[0]) {
     if (!missingScript(read[0])) throw read[0];
-    return readBatch(redis, key, cursor, count); // loads the script; the wait is over already
+    return loadAndReadBatch(redis, key, cursor, count); // the wait is over already
   }
   return toBatch(read?.[1], key);
 }
