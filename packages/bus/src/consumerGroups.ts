@@ -12,19 +12,26 @@ export interface ConsumerGroupLag {
   readonly pending: number;
 }
 
-/** XINFO GROUPS of `stream` as records; a stream that does not exist has no groups. */
-export async function consumerGroups(redis: RedisClient, stream: string): Promise<ConsumerGroupLag[]> {
-  let rows: unknown[];
+/** XINFO GROUPS of `stream`, each group's fields by name; a stream that does not exist has no groups. */
+export async function groupFields(redis: RedisClient, stream: string): Promise<Map<string, unknown>[]> {
+  let rows: unknown;
   try {
-    rows = (await redis.call('XINFO', 'GROUPS', stream)) as unknown[];
+    rows = await redis.call('XINFO', 'GROUPS', stream);
   } catch (error) {
     if (error instanceof Error && /no such key/i.test(error.message)) return [];
     throw error;
   }
-  return rows.map((row) => {
-    const info = new Map<string, unknown>();
+  return (rows as unknown[]).map((row) => {
+    const fields = new Map<string, unknown>();
     const flat = row as unknown[];
-    for (let i = 0; i + 1 < flat.length; i += 2) info.set(String(flat[i]), flat[i + 1]);
+    for (let i = 0; i + 1 < flat.length; i += 2) fields.set(String(flat[i]), flat[i + 1]);
+    return fields;
+  });
+}
+
+/** XINFO GROUPS of `stream` as records; a stream that does not exist has no groups. */
+export async function consumerGroups(redis: RedisClient, stream: string): Promise<ConsumerGroupLag[]> {
+  return (await groupFields(redis, stream)).map((info) => {
     const lag = info.get('lag');
     return {
       group: String(info.get('name')),

@@ -1,3 +1,4 @@
+import { groupFields } from './consumerGroups';
 import { type RedisClient } from './redisClient';
 import { formatStreamId } from './streamId';
 import { TRIM_WITH_LOSS_SCRIPT } from './trimScript';
@@ -10,28 +11,9 @@ import {
   type TrimReport,
 } from './trimPolicy';
 
-function isNoSuchKey(error: unknown): boolean {
-  return error instanceof Error && /no such key/i.test(error.message);
-}
-
-/** A flat RESP reply `[name, value, name, value, ...]` as a lookup. */
-function fieldsOf(reply: unknown): Map<string, unknown> {
-  const map = new Map<string, unknown>();
-  if (!Array.isArray(reply)) return map;
-  for (let i = 0; i + 1 < reply.length; i += 2) map.set(String(reply[i]), reply[i + 1]);
-  return map;
-}
-
 /** Each group's last-delivered id and oldest pending id; empty when the stream has no group or no key. */
 export async function readGroupPositions(redis: RedisClient, key: string): Promise<GroupPosition[]> {
-  let reply: unknown;
-  try {
-    reply = await redis.xinfo('GROUPS', key);
-  } catch (error) {
-    if (isNoSuchKey(error)) return [];
-    throw error;
-  }
-  const groups = (reply as unknown[]).map(fieldsOf);
+  const groups = await groupFields(redis, key);
   return Promise.all(
     groups.map(async (group) => {
       const name = String(group.get('name'));

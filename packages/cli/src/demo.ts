@@ -1,4 +1,4 @@
-import { createRedis, readStreamRecords, streamKeys, type RedisClient } from '@tickline/bus';
+import { consumerGroups, createRedis, readStreamRecords, streamKeys, type RedisClient } from '@tickline/bus';
 import { redisConnectionSettings, type TicklineConfig } from '@tickline/config';
 import { parseInstrumentId, type Bar } from '@tickline/core';
 import { createLogger, startApp, type App, type ServiceDefinition } from '@tickline/runtime';
@@ -185,10 +185,8 @@ const sum = (values: Record<string, number>) => Object.values(values).reduce((a,
 
 async function groupDrained(redis: RedisClient, key: string, group: string): Promise<boolean> {
   if ((await redis.exists(key)) === 0) return true;
-  const groups = (await redis.xinfo('GROUPS', key)) as unknown[][];
-  const found = groups.find((g) => g[g.indexOf('name') + 1] === group);
-  if (!found) return false;
-  return found[found.indexOf('pending') + 1] === 0 && found[found.indexOf('lag') + 1] === 0;
+  const found = (await consumerGroups(redis, key)).find((g) => g.group === group);
+  return found !== undefined && found.pending === 0 && found.lag === 0;
 }
 
 async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
