@@ -1,4 +1,4 @@
-import { BarSchema, MAX_EPOCH_MS, TIMEFRAMES, VENUES, type Bar } from '@tickline/core';
+import { BarSchema, label, MAX_EPOCH_MS, SymbolSchema, TIMEFRAMES, VENUES, type Bar } from '@tickline/core';
 
 const VENUE_SET = new Set<unknown>(VENUES);
 const TIMEFRAME_SET = new Set<unknown>(TIMEFRAMES);
@@ -22,9 +22,10 @@ class SeenStrings {
   }
 }
 
-// The rules of SymbolSchema and of `label` (core/numberSchemas.ts).
-const symbols = new SeenStrings((s) => s.length >= 1 && s.length <= 40 && /^[^\s:a-z]+$/.test(s));
-const labels = new SeenStrings((s) => /^\S(?:.*\S)?$/s.test(s));
+// Core's own schemas decide; each distinct string is checked once, so their cost stays off the hot path.
+const LABEL = label('label');
+const symbols = new SeenStrings((s) => SymbolSchema.safeParse(s).success);
+const labels = new SeenStrings((s) => LABEL.safeParse(s).success);
 
 const positive = (v: unknown) => typeof v === 'number' && v > 0 && v < Number.POSITIVE_INFINITY;
 const nonNegative = (v: unknown) => typeof v === 'number' && v >= 0 && v < Number.POSITIVE_INFINITY;
