@@ -13,6 +13,7 @@ export {
   createScrubber,
   redactConfig,
   redactUrl,
+  SECRET_PARAMS,
   secretsOf,
   urlPassword,
   type Secret,

@@ -13,9 +13,37 @@ export interface Secret {
 // scheme://user:password@ — the password runs to the last '@' before the host.
 const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*:)[^\s/?#]*@/gi;
 
-/** Replaces the password of every URL in `text` (a URL or any message that quotes one). */
+/**
+ * Query, form and JSON parameters that carry credentials at the providers we call (Alpha Vantage and FMP
+ * `apikey`, Binance `signature`, Yahoo `crumb`) or commonly elsewhere. Compared case-insensitively.
+ */
+export const SECRET_PARAMS = [
+  'apikey',
+  'api_key',
+  'key',
+  'token',
+  'access_token',
+  'secret',
+  'signature',
+  'password',
+  'crumb',
+] as const;
+
+const NAMES = SECRET_PARAMS.join('|');
+// `apikey=VALUE` (also URL-encoded `apikey%3DVALUE`), not preceded by a letter or digit (`monkey=` is not one).
+const PARAM_VALUE = new RegExp(`(?<![A-Za-z0-9])(${NAMES})(=|%3D)(?!\\[redacted\\])[^&#\\s"<>]+`, 'gi');
+// `"apikey": "VALUE"` in a JSON body that echoes the request.
+const JSON_VALUE = new RegExp(`("(?:${NAMES})"\\s*:\\s*")(?:[^"\\\\]|\\\\.)*"`, 'gi');
+
+/**
+ * `text` with the password of every URL it quotes replaced, and the value of every credential parameter
+ * ({@link SECRET_PARAMS}: `apikey=...`, `"token": "..."`) whatever that value is.
+ */
 export function redactUrl(text: string): string {
-  return text.replace(URL_CREDENTIALS, `$1${REDACTED}@`);
+  return text
+    .replace(URL_CREDENTIALS, `$1${REDACTED}@`)
+    .replace(PARAM_VALUE, `$1$2${REDACTED}`)
+    .replace(JSON_VALUE, `$1${REDACTED}"`);
 }
 
 /** The password inside a URL such as `redis://user:pass@host`, decoded, if it has one. */
@@ -57,8 +85,10 @@ function escapeRegExp(text: string): string {
 }
 
 /**
- * A function that replaces each of `secrets` in any text — raw, URL-encoded or JSON-escaped, so it
- * also catches them inside URLs and serialized log lines — and redacts URL passwords.
+ * The one scrubber of everything shown (log lines, error messages, upstream text in answers): a function
+ * that replaces each of `secrets` in any text — raw, URL-encoded or JSON-escaped, so it also catches them
+ * inside URLs and serialized log lines — and applies {@link redactUrl} (URL passwords, credential
+ * parameters whatever their value).
  */
 export function createScrubber(secrets: Iterable<string>): (text: string) => string {
   const variants = new Set<string>();

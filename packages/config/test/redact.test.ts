@@ -68,6 +68,23 @@ describe('secrets', () => {
     expect(createScrubber([])('redis://a:b@c')).toBe(`redis://a:${REDACTED}@c`);
   });
 
+  it('redacts credential parameters whatever their value, and nothing else', () => {
+    const echoed =
+      'Invalid call: GET https://fmp/stable/profile?symbol=AAPL&apikey=UNKNOWN1&x=1 ' +
+      '{"apikey": "UNKNOWN2", "Token":"a\\"b", "symbol":"AAPL"} api_key%3DUNKNOWN3&n=1 SIGNATURE=UNKNOWN4';
+    const scrubbed = createScrubber([])(echoed);
+    for (const value of ['UNKNOWN1', 'UNKNOWN2', 'a\\"b', 'UNKNOWN3', 'UNKNOWN4']) {
+      expect(scrubbed).not.toContain(value);
+    }
+    expect(scrubbed).toContain(`apikey=${REDACTED}&x=1`);
+    expect(scrubbed).toContain(`"apikey": "${REDACTED}"`);
+    expect(scrubbed).toContain('"symbol":"AAPL"');
+    const plain =
+      'open it with ?token= again; monkey=2; keys=3; apikey=[redacted] stays; #token=<read token>';
+    expect(redactUrl(plain)).toBe(plain);
+    expect(redactUrl(redactUrl(echoed))).toBe(redactUrl(echoed));
+  });
+
   it('makes a printable copy without secrets', () => {
     const printable = JSON.stringify(redactConfig(config));
     for (const { value } of secretsOf(config)) expect(printable).not.toContain(value);

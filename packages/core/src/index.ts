@@ -55,6 +55,7 @@ export {
   type Timeframe,
   type FixedTimeframe,
 } from './timeframe';
+export { ERA_START_MS, ERA_END_MS, MAX_REQUEST_SPAN_MS, eraProblem, spanProblem } from './requestBounds';
 export { floorTime, nextBoundary } from './floorTime';
 export { isMultipleOf } from './isMultipleOf';
 export { zoneOffsetMs, wallTime, zonedWallTimeToUtc, type WallTime } from './zonedTime';

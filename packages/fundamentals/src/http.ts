@@ -27,7 +27,7 @@ export function fetchHttpGet(provider: string, timeoutMs = 10000): HttpGet {
       const why = error instanceof Error ? error.message : String(error);
       throw new FundamentalsError(
         'UNAVAILABLE',
-        `${provider}: GET ${redactUrl(url)} failed: ${why}`,
+        `${provider}: GET ${redactUrl(url)} failed: ${redactUrl(why)}`,
         provider,
       );
     }
@@ -36,9 +36,17 @@ export function fetchHttpGet(provider: string, timeoutMs = 10000): HttpGet {
 
 const MAX_BODY_SHOWN = 200;
 
-/** The start of a body, whitespace collapsed, for error messages. */
+/**
+ * The start of a body, whitespace collapsed, for error messages: scrubbed as log lines are (a provider's
+ * error page may echo the request URL, `apikey=` and all), then cut to MAX_BODY_SHOWN characters.
+ */
 export function bodySnippet(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  const flat = redactUrl(
+    text
+      .slice(0, 8 * MAX_BODY_SHOWN)
+      .replace(/\s+/g, ' ')
+      .trim(),
+  );
   if (flat === '') return '(empty body)';
   return flat.length > MAX_BODY_SHOWN ? `${flat.slice(0, MAX_BODY_SHOWN)}…` : flat;
 }

@@ -129,8 +129,15 @@ function untilReset(headers: Headers, nowMs: number): number | undefined {
   return Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - nowMs) : undefined;
 }
 
+/** The start of an upstream body for a message: scrubbed as log lines are, then cut to MAX_BODY_SHOWN. */
 function snippet(text: string, secrets: readonly string[]): string {
-  const flat = redactSecrets(text.replace(/\s+/g, ' ').trim(), secrets);
+  const flat = redactSecrets(
+    text
+      .slice(0, 8 * MAX_BODY_SHOWN)
+      .replace(/\s+/g, ' ')
+      .trim(),
+    secrets,
+  );
   if (flat === '') return '(empty body)';
   return flat.length > MAX_BODY_SHOWN ? `${flat.slice(0, MAX_BODY_SHOWN)}…` : flat;
 }

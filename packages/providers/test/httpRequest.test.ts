@@ -22,6 +22,11 @@ beforeAll(async () => {
     if (path === '/401') return void res.writeHead(401).end(`{"message":"bad key ${KEY}"}`);
     if (path === '/400') return void res.writeHead(400).end('{"code":-1121,"msg":"Invalid symbol."}');
     if (path === '/500') return void res.writeHead(500).end();
+    // A provider that echoes the request, key and all, then pads its error page.
+    if (path === '/echo')
+      return void res
+        .writeHead(502)
+        .end(`Bad gateway for ${req.url ?? ''} (key unknown-to-us) ${'x'.repeat(5000)}`);
     if (path === '/slow') return void setTimeout(() => res.writeHead(200).end('{}'), 2000);
     res.writeHead(404).end();
   });
@@ -67,6 +72,15 @@ describe('httpGet', () => {
     expect(error.retryAfterMs).toBe(retryAfterMs);
     expect(error.retryable).toBe(retryable);
     expect(error.status).toBe(Number(path.slice(1)));
+  });
+
+  it('scrubs and caps an upstream body that echoes the request URL, even without the key given', async () => {
+    const url = `${base}/echo?symbol=IBM&apikey=${encodeURIComponent(KEY)}`;
+    const error = (await httpGet({ provider: 'test', url }).catch((e: unknown) => e)) as ProviderError;
+    expect(error.code).toBe('SERVER_ERROR');
+    expect(error.message).not.toContain(encodeURIComponent(KEY));
+    expect(error.message).toContain(`/echo?symbol=IBM&apikey=${REDACTED}`);
+    expect(error.message.length).toBeLessThan(400);
   });
 
   it('reads the wait of a 429 without Retry-After from X-RateLimit-Reset', async () => {
