@@ -1,7 +1,17 @@
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { type Readable } from 'node:stream';
-import { isTimeframe, SIDES, TradeSchema, VENUES, type Bar, type Trade } from '@tickline/core';
+import {
+  CoreError,
+  isTimeframe,
+  LineSplitter,
+  MAX_LINE_LENGTH,
+  SIDES,
+  TradeSchema,
+  VENUES,
+  type Bar,
+  type Trade,
+} from '@tickline/core';
 import { TimeBarAggregator, type AggregationEvent, type TimeBarSpec } from '@tickline/aggregation';
 import { Option, type Command } from 'commander';
 import { barsWriter, type BarsFormat } from './barsOutput';
@@ -35,7 +45,10 @@ export function addAggregateCommand(program: Command, deps: CliDeps): void {
   program
     .command('aggregate')
     .description('build the final bars of a normalized tick file (JSONL, optionally gzip) with the live core')
-    .requiredOption('--in <file>', 'tick file: one Trade per line (DESIGN.md); .gz is gunzipped')
+    .requiredOption(
+      '--in <file>',
+      `tick file: one Trade per line (DESIGN.md), each at most ${MAX_LINE_LENGTH} characters; .gz is gunzipped`,
+    )
     .requiredOption('--timeframe <tf>', 'timeframe, e.g. 1m, or equity-day / equity-day-extended')
     .option('--symbol <symbol>', 'only this symbol (needed for CSV when the file holds several)')
     .addOption(
@@ -186,7 +199,10 @@ function looksLikeTrade(raw: Partial<Record<keyof Trade, unknown>>): boolean {
   );
 }
 
-/** Calls `each` with every non-blank line and its 1-based number; gunzips `.gz` files. */
+/**
+ * Calls `each` with every non-blank line and its 1-based number; gunzips `.gz` files. Lines longer than
+ * MAX_LINE_LENGTH fail at once (`/dev/zero` is not read to its end).
+ */
 async function forEachLine(file: string, each: (line: string, number: number) => void): Promise<void> {
   let input: Readable = createReadStream(file);
   if (file.endsWith('.gz')) {
@@ -196,23 +212,16 @@ async function forEachLine(file: string, each: (line: string, number: number) =>
     input = input.pipe(gunzip);
   }
   input.setEncoding('utf8');
-  let rest = '';
-  let number = 0;
+  const lines = new LineSplitter({ source: file });
+  const nonBlank = (line: string, number: number) => {
+    if (line.trim() !== '') each(line, number);
+  };
   try {
-    for await (const chunk of input as AsyncIterable<string>) {
-      const text = rest + chunk;
-      let from = 0;
-      for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', from)) {
-        number++;
-        const line = text.slice(from, end);
-        from = end + 1;
-        if (line.trim() !== '') each(line, number);
-      }
-      rest = text.slice(from);
-    }
+    for await (const chunk of input as AsyncIterable<string>) lines.push(chunk, nonBlank);
+    lines.end(nonBlank);
   } catch (error) {
     if (error instanceof CliError) throw error;
+    if (error instanceof CoreError && error.code === 'LINE_TOO_LONG') throw new CliError(error.message, 1);
     throw new CliError(`cannot read ${file}: ${(error as Error).message}`, 1);
   }
-  if (rest.trim() !== '') each(rest, number + 1);
 }

@@ -2,27 +2,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { runCli, type CliDeps } from '@tickline/cli';
 import { type Trade } from '@tickline/core';
 import { tradeFromLine } from '../src/aggregateCommand';
+import { captureCli } from './support/captureCli';
 
 let dir: string;
 beforeAll(() => (dir = mkdtempSync(path.join(tmpdir(), 'tickline-aggregate-'))));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const deps: CliDeps = {
-    env: {},
-    registry: {},
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    runServices: () => Promise.resolve(),
-  };
-  const code = await runCli(argv, deps);
-  return { code, stdout, stderr };
-}
+const cli = captureCli;
 
 function file(name: string, lines: readonly string[], gzip = false): string {
   const target = path.join(dir, name);

@@ -4,7 +4,8 @@ export type CoreErrorCode =
   | 'INVALID_TIMESTAMP'
   | 'INVALID_INSTRUMENT_ID'
   | 'INVALID_DATE'
-  | 'INVALID_CLASSIFICATION_RULE';
+  | 'INVALID_CLASSIFICATION_RULE'
+  | 'LINE_TOO_LONG';
 
 /** A bad argument to a core function. The message names the input and says what was expected. */
 export class CoreError extends Error {

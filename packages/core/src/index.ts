@@ -75,3 +75,11 @@ export {
   type ClassificationRule,
 } from './classificationRules';
 export { classifySymbol } from './classifySymbol';
+
+export {
+  MAX_LINE_LENGTH,
+  LineSplitter,
+  lineTooLong,
+  longLineIn,
+  type LineSplitterOptions,
+} from './lineSplitter';

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { readBinanceRecording } from '../src/binance/binanceRecording';
 import { RecordingWriter, type RecordedFrame } from '../src/recording/recordingFile';
 import type { VenueError } from '../src/venueError';
@@ -55,6 +55,23 @@ describe('recording files', () => {
     const session = await readAll(bundled);
     expect(session).toHaveLength(19_904);
     expect(session[0]).toEqual({ t: 1723161255343, venue: 'binance', frame });
+  });
+
+  it('refuses a line over the limit at once, naming the file and line (/dev/zero, a one-line gzip bomb)', async () => {
+    const started = Date.now();
+    await expect(readAll('/dev/zero')).rejects.toThrow(/^\/dev\/zero:1: line longer than 1048576 characters/);
+    const bomb = join(dir, 'bomb.jsonl.gz');
+    writeFileSync(bomb, gzipSync(`${frame}\n${'x'.repeat(50 * 1024 * 1024)}\n`));
+    const frames: RecordedFrame[] = [];
+    const reading = (async () => {
+      for await (const f of readBinanceRecording(bomb)) frames.push(f);
+    })();
+    await expect(reading).rejects.toMatchObject({
+      code: 'BAD_RECORDING',
+      message: expect.stringMatching(/bomb\.jsonl\.gz:2: line longer than 1048576 characters/),
+    });
+    expect(frames).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it('names the file when it cannot be opened', async () => {

@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { createGunzip, createGzip, type Gzip } from 'node:zlib';
+import { CoreError, LineSplitter } from '@tickline/core';
 import { VenueError } from '../venueError';
 
 /**
@@ -41,29 +41,53 @@ export async function* readRecording(
   const input = createReadStream(path);
   const text = gzip ? input.pipe(createGunzip()) : input;
   if (gzip) input.once('error', (error) => text.destroy(error));
-  const lines = createInterface({ input: text, crlfDelay: Infinity });
+  text.setEncoding('utf8');
   let lastT = 0;
-  let lineNo = 0;
   try {
-    for await (const line of lines) {
-      lineNo += 1;
-      if (line.trim() === '') continue;
-      const frame = parseRecordingLine(line, lastT, options);
-      if (frame === undefined) {
-        options.onBadLine?.(
-          new VenueError('BAD_RECORDING', `${path}:${lineNo}: neither a recorded frame nor JSON`),
-        );
-        continue;
+    for await (const lines of lineBatches(path, text as AsyncIterable<string>)) {
+      for (const [line, number] of lines) {
+        const frame = parseRecordingLine(line, lastT, options);
+        if (frame === undefined) {
+          options.onBadLine?.(
+            new VenueError('BAD_RECORDING', `${path}:${number}: neither a recorded frame nor JSON`),
+          );
+          continue;
+        }
+        lastT = frame.t;
+        yield frame;
       }
-      lastT = frame.t;
-      yield frame;
     }
-  } catch (error) {
-    throw new VenueError('BAD_RECORDING', `${path}:${lineNo + 1}: ${(error as Error).message}`);
   } finally {
-    lines.close();
     input.destroy();
+    text.destroy();
   }
+}
+
+/**
+ * The non-blank lines of `text` with their 1-based numbers, as many at a time as a chunk completes (the
+ * shared LineSplitter: linear, MAX_LINE_LENGTH at most). A read error or an over-long line is
+ * BAD_RECORDING naming the file and the line.
+ */
+async function* lineBatches(path: string, text: AsyncIterable<string>): AsyncGenerator<[string, number][]> {
+  const splitter = new LineSplitter({ source: path });
+  let batch: [string, number][] = [];
+  let lineNo = 0;
+  const keep = (line: string, number: number) => {
+    lineNo = number;
+    if (line.trim() !== '') batch.push([line, number]);
+  };
+  try {
+    for await (const chunk of text) {
+      splitter.push(chunk, keep);
+      if (batch.length > 0) yield batch;
+      batch = [];
+    }
+    splitter.end(keep);
+  } catch (error) {
+    if (error instanceof CoreError) throw new VenueError('BAD_RECORDING', error.message);
+    throw new VenueError('BAD_RECORDING', `${path}:${lineNo + 1}: ${(error as Error).message}`);
+  }
+  if (batch.length > 0) yield batch;
 }
 
 /** One line of either format; undefined when it is not JSON at all. */
