@@ -1,10 +1,12 @@
 // Issue 22, point 6: the probes against the CLI's file readers, replayed. Each must end with a
 // clear error naming the file and line, in bounded time and memory.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { writeCachedBars, yearFile } from '@tickline/storage';
 import { spawnTs } from '@tickline/testkit';
+import { series } from '../../storage/test/bars';
 import { captureCli } from './support/captureCli';
 
 const main = path.join(__dirname, '..', 'src', 'main.ts');
@@ -51,5 +53,42 @@ describe('tickline aggregate against hostile input', () => {
     const result = await aggregate(file);
     expect(result.stderr).toBe(`tickline: ${tooLong(file, 3)}\n`);
     expect(result.code).toBe(1);
+  });
+});
+
+describe('tickline cache verify', () => {
+  it('lists symbolic links with their targets as problems and exits 1; bars refuses them', async () => {
+    const root = path.join(dir, 'cache');
+    await writeCachedBars(root, series(2));
+    const link = yearFile(root, 'BTCUSDT', '1h', 2024);
+    mkdirSync(path.dirname(link), { recursive: true });
+    symlinkSync('/etc/passwd', link);
+    const verify = await captureCli(['cache', 'verify'], { TICKLINE_CACHE_DIR: root });
+    expect(verify.stdout).toBe(
+      `${link}: symlink: symbolic link to /etc/passwd; the cache never follows links: replace it with the real file or directory, or remove it\n` +
+        'checked 1 files, 1 with problems\n',
+    );
+    expect(verify.code).toBe(1);
+    const bars = await captureCli(
+      [
+        'bars',
+        '--venue',
+        'binance',
+        '--symbol',
+        'BTCUSDT',
+        '--timeframe',
+        '1h',
+        '--from',
+        '2024-01-01',
+        '--to',
+        '2025-01-01',
+        '--source',
+        'cache',
+      ],
+      { TICKLINE_CACHE_DIR: root },
+    );
+    expect(bars.code).toBe(1);
+    expect(bars.stderr).toContain(`${link} is a symbolic link (to /etc/passwd)`);
+    expect(bars.stdout).not.toContain('root:');
   });
 });

@@ -89,20 +89,32 @@ export class LineSplitter {
 
 /**
  * For readers that hold a whole text (the cache's year files): the first line longer than `limit`
- * (1-based number and where it starts), or undefined. One pass, nothing allocated.
+ * (1-based number and where it starts), or undefined. It looks only near every limit-th character: the
+ * last line break within `limit` of a line's start proves every line up to it short, so a year file
+ * costs some 50 backward searches of a line or so each, not a search per line.
  */
 export function longLineIn(
   text: string,
   limit = MAX_LINE_LENGTH,
 ): { line: number; offset: number } | undefined {
-  if (text.length <= limit) return undefined;
-  let line = 1;
-  for (let from = 0; from < text.length; line++) {
-    let end = text.indexOf('\n', from);
-    if (end === -1) end = text.length;
-    const length = end > from && text.charCodeAt(end - 1) === 13 ? end - 1 - from : end - from;
-    if (length > limit) return { line, offset: from };
-    from = end + 1;
+  let from = 0; // a line start
+  while (text.length - from > limit) {
+    const end = text.lastIndexOf('\n', from + limit);
+    if (end >= from) from = end + 1;
+    else if (endsAt(text, from + limit)) {
+      from += limit + 2; // exactly the limit, then \r\n or a last \r
+    } else return { line: lineNumberAt(text, from), offset: from };
   }
   return undefined;
+}
+
+/** Whether a `\r` at `at` ends a line: `\r\n`, or `\r` at the end of the text. */
+function endsAt(text: string, at: number): boolean {
+  return text.charCodeAt(at) === 13 && (at + 1 === text.length || text.charCodeAt(at + 1) === 10);
+}
+
+function lineNumberAt(text: string, offset: number): number {
+  let line = 1;
+  for (let at = text.indexOf('\n'); at !== -1 && at < offset; at = text.indexOf('\n', at + 1)) line++;
+  return line;
 }

@@ -9,6 +9,7 @@ export type StorageErrorCode =
   | 'CACHE_CORRUPT'
   | 'CACHE_SOURCE_MISMATCH'
   | 'CACHE_BAD_PATH'
+  | 'CACHE_SYMLINK'
   | 'CACHE_WRITE_FAILED';
 
 /** Codes a caller may retry after a while (the condition can clear without a code change). */

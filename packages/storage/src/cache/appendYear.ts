@@ -4,6 +4,7 @@ import { isFixedTimeframe, timeframeMs, type Bar, type Timeframe } from '@tickli
 import { StorageError } from '../storageError';
 import { writeFileAtomic, writeError } from './atomicWrite';
 import type { YearMetadata } from './cacheMetadata';
+import { openForWrite } from './cacheFiles';
 import { yearMetadataFile } from './cachePaths';
 import { CACHE_COLUMNS, formatCsvRows, formatTimestamp, parseTimestamp } from './csvCodec';
 import { gzip } from './yearFileIo';
@@ -51,9 +52,9 @@ export async function appendToYear(
  * acknowledged, so the sink writes them again); a complete extra member is kept for the merge path.
  */
 async function sizeOf(file: string, recorded: number): Promise<number> {
-  const stat = await fs.stat(file).catch(() => undefined);
+  const stat = await fs.lstat(file).catch(() => undefined);
   if (stat === undefined || stat.size <= recorded) return stat?.size ?? -1;
-  const handle = await fs.open(file, 'r+');
+  const handle = await openForWrite(file);
   try {
     const tail = Buffer.alloc(stat.size - recorded);
     await handle.read(tail, 0, tail.length, recorded);
@@ -88,7 +89,7 @@ async function startsDateOnly(file: string): Promise<boolean> {
 
 /** Appends `data` in one write and fsyncs; on failure (a full disk) cuts the file back to `size`. */
 async function appendWhole(file: string, data: Buffer, size: number): Promise<void> {
-  const handle = await fs.open(file, 'r+');
+  const handle = await openForWrite(file);
   try {
     await handle.write(data, 0, data.length, size);
     await handle.sync();

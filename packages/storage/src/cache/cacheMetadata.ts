@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { isFixedTimeframe, timeframeMs, type Bar, type Timeframe } from '@tickline/core';
 import { writeFileAtomic } from './atomicWrite';
+import { checkCacheDirs, readCacheFile } from './cacheFiles';
 import { metadataDir, statsFile, symbolsFile, decodeSymbolDir } from './cachePaths';
 import { CACHE_COLUMNS, formatTimestamp } from './csvCodec';
 import { withFileLock } from './fileLock';
@@ -71,15 +72,10 @@ function countGaps(bars: readonly Bar[], timeframe: Timeframe): number {
 
 const round = (value: number) => Math.round(value * 1e6) / 1e6;
 
+/** A JSON file of the cache, never read through a link (readCacheFile); undefined when it does not exist. */
 export async function readJson<T>(file: string): Promise<T | undefined> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  return JSON.parse(text) as T;
+  const bytes = await readCacheFile(file);
+  return bytes === undefined ? undefined : (JSON.parse(bytes.toString('utf8')) as T);
 }
 
 /** `_metadata/symbols.json`: SYMBOL -> TF -> YYYY -> entry. We add `size_bytes` (old readers ignore it). */
@@ -98,6 +94,7 @@ interface IndexEntry {
  */
 export async function updateIndex(root: string, written: readonly YearMetadata[]): Promise<void> {
   if (written.length === 0) return;
+  await checkCacheDirs(root, metadataDir(root)); // never written through a linked directory
   await fs.mkdir(metadataDir(root), { recursive: true });
   await withFileLock(path.join(metadataDir(root), '.symbols.lock'), async () => {
     const index =

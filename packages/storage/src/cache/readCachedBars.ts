@@ -1,9 +1,11 @@
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import type { Bar, Timeframe, Venue } from '@tickline/core';
 import { checkRange } from '../db/queryBars';
 import { mergeByPrecedence } from '../precedence';
 import { StorageError } from '../storageError';
 import { rowsAscending } from './ascendingRows';
+import { cacheFileExists, checkCacheDirs, symlinkError } from './cacheFiles';
 import { pipelineFile, yearFile } from './cachePaths';
 import { parseCsvRows, type RowContext } from './csvCodec';
 import { barSlices, csvSlices, isVenue, readGzipText, readYearMetadata } from './yearFileIo';
@@ -43,9 +45,9 @@ export async function readCachedBars(root: string, query: CacheQuery): Promise<B
 export async function* readCachedBarChunks(root: string, query: CacheQuery): AsyncGenerator<Bar[]> {
   checkRange(query);
   if (query.from === query.to) return;
-  const files = yearFiles(root, query);
+  const files = await yearFiles(root, query);
   const pipeline = pipelineFile(root, query.symbol);
-  if (query.timeframe === '1m' && (await exists(pipeline))) {
+  if (query.timeframe === '1m' && (await pipelineExists(root, pipeline))) {
     const all: Bar[] = [];
     for (const file of [pipeline, ...files])
       for await (const chunk of fileChunks(file, query)) for (const bar of chunk) all.push(bar);
@@ -113,12 +115,12 @@ export async function* readCachedBarsCsv(root: string, query: CacheQuery): Async
   checkRange(query);
   if (query.from === query.to) return;
   const iso = isoTimeFormatter();
-  if (query.timeframe === '1m' && (await exists(pipelineFile(root, query.symbol)))) {
+  if (query.timeframe === '1m' && (await pipelineExists(root, pipelineFile(root, query.symbol)))) {
     for await (const chunk of readCachedBarChunks(root, query)) yield barsCsvLines(chunk, iso);
     return;
   }
   let last = Number.NEGATIVE_INFINITY;
-  for (const file of yearFiles(root, query)) {
+  for (const file of await yearFiles(root, query)) {
     for await (const piece of fileCsv(file, query, iso)) {
       if (piece.first <= last) throw outOfOrder(file);
       last = piece.last;
@@ -144,13 +146,27 @@ async function* fileCsv(
   if (merged.length > 0) yield csvTextOf(merged, iso);
 }
 
-/** The year files of the query's range, in order. */
-function yearFiles(root: string, query: CacheQuery): string[] {
-  const files: string[] = [];
-  const lastYear = new Date(query.to - 1).getUTCFullYear();
-  for (let year = new Date(query.from).getUTCFullYear(); year <= lastYear; year++) {
-    files.push(yearFile(root, query.symbol, query.timeframe, year));
+/**
+ * The year files of the query's range that exist, in order: the timeframe directory is listed and its
+ * years intersected with the range, so a range of many years costs one readdir, not one open per year.
+ * A linked directory on the way or a year file in range that is a link is CACHE_SYMLINK.
+ */
+async function yearFiles(root: string, query: CacheQuery): Promise<string[]> {
+  const first = yearFile(root, query.symbol, query.timeframe, 0);
+  const dir = path.dirname(first);
+  if (!(await checkCacheDirs(root, dir))) return [];
+  const [fromYear, toYear] = [new Date(query.from).getUTCFullYear(), new Date(query.to - 1).getUTCFullYear()];
+  const years: { year: number; link: boolean }[] = [];
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    const match = /^(-?\d+)\.csv\.gz$/.exec(entry.name);
+    const year = Number(match?.[1]);
+    if (match === null || String(year) !== match[1] || year < fromYear || year > toYear) continue;
+    years.push({ year, link: entry.isSymbolicLink() });
   }
+  years.sort((a, b) => a.year - b.year);
+  const files = years.map(({ year }) => yearFile(root, query.symbol, query.timeframe, year));
+  const link = years.findIndex((entry) => entry.link);
+  if (link !== -1) throw await symlinkError(files[link]!);
   return files;
 }
 
@@ -174,9 +190,7 @@ async function fileContext(
   };
 }
 
-async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(
-    () => true,
-    () => false,
-  );
+/** Whether the old pipeline file exists, checked without following links (CACHE_SYMLINK). */
+async function pipelineExists(root: string, file: string): Promise<boolean> {
+  return (await checkCacheDirs(root, path.dirname(file))) && cacheFileExists(file);
 }

@@ -1,10 +1,11 @@
 import { promises as fs } from 'node:fs';
 import * as zlib from 'node:zlib';
-import { isTimeframe, type Bar, type Timeframe, type Venue } from '@tickline/core';
+import { isTimeframe, longLineIn, type Bar, type Timeframe, type Venue } from '@tickline/core';
 import { mergeByPrecedence } from '../precedence';
 import { StorageError } from '../storageError';
 import { fileIdentity, updateIndex, type YearMetadata } from './cacheMetadata';
-import { lockFileFor } from './cachePaths';
+import { readCacheFile } from './cacheFiles';
+import { lockFileFor, yearMetadataFile } from './cachePaths';
 import { parseCsv, rowsToBars, type RowContext } from './csvCodec';
 import { withFileLock } from './fileLock';
 import { verifyCache, verifyFile } from './verifyCache';
@@ -36,6 +37,7 @@ export interface RepairAction {
  * Rewrites every year file that verifyCache reports (except stray temp files, which it deletes): the
  * rows still readable in the file (up to the damage) merged with the source's rows for that year, by
  * the usual precedence. Each file is rewritten atomically under its lock; returns exactly what it did.
+ * Symbolic links, and year files whose metadata is one, are left alone (verify keeps reporting them).
  */
 export async function repairCache(
   root: string,
@@ -45,11 +47,17 @@ export async function repairCache(
   const report = await verifyCache(root);
   const actions: RepairAction[] = [];
   const written: YearMetadata[] = [];
+  const links = new Set(
+    report.bad
+      .filter(({ problems }) => problems.some(({ code }) => code === 'symlink'))
+      .map(({ file }) => file),
+  );
   for (const { file, problems } of report.bad) {
     if (problems.every((problem) => problem.code === 'stray_temp_file')) {
       await fs.rm(file, { force: true });
       continue;
     }
+    if (links.has(file) || links.has(yearMetadataFile(file))) continue; // never written through: left to a person
     const { symbol, timeframe, year } = fileIdentity(file);
     if (!isTimeframe(timeframe) || !Number.isInteger(year)) continue; // not a year file (pipeline variant): left alone
     await withFileLock(lockFileFor(file), async () => {
@@ -64,7 +72,7 @@ export async function repairCache(
         );
       }
       const context = { venue, symbol, timeframe, defaultSource: previous?.provider_info?.name ?? venue };
-      const salvaged = salvage(await fs.readFile(file), context);
+      const salvaged = salvage((await readCacheFile(file)) ?? Buffer.alloc(0), context);
       const source = await rowsFrom({
         venue,
         symbol,
@@ -95,7 +103,8 @@ function salvage(compressed: Buffer, context: RowContext): Bar[] {
   } catch {
     return []; // the damage is in the first block or a CRC failure over the whole member: nothing trustworthy
   }
-  const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+  // Up to the last whole line, and never into a line over the limit (its rows are not trustworthy).
+  const complete = text.slice(0, longLineIn(text)?.offset ?? text.lastIndexOf('\n') + 1);
   try {
     return rowsToBars(parseCsv(complete), context);
   } catch {

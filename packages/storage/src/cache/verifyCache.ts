@@ -1,10 +1,11 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { isTimeframe } from '@tickline/core';
+import { isTimeframe, lineTooLong, longLineIn, MAX_LINE_LENGTH } from '@tickline/core';
 import { fileIdentity, listFiles, type YearMetadata } from './cacheMetadata';
 import { parseCsv, parseTimestamp, rowsToBars, type CsvTable } from './csvCodec';
 import { readJson } from './cacheMetadata';
+import { readCacheFile } from './cacheFiles';
 import { yearMetadataFile } from './cachePaths';
 
 export type CacheProblemCode =
@@ -15,7 +16,8 @@ export type CacheProblemCode =
   | 'duplicates'
   | 'metadata_missing'
   | 'metadata_mismatch'
-  | 'stray_temp_file';
+  | 'stray_temp_file'
+  | 'symlink';
 
 export interface CacheProblem {
   code: CacheProblemCode;
@@ -37,16 +39,31 @@ export interface VerifyReport {
  * Checks every data file below `root/ohlcv`: gzip integrity (a truncated stream, a CRC or length
  * mismatch from a corrupted byte), rows that are not bars, rows out of order, duplicate timestamps,
  * and metadata that is missing or disagrees with the data (rows, first and last timestamp). Leftover
- * temporary files of an interrupted write are reported too. Reads only.
+ * temporary files of an interrupted write are reported too, and every symbolic link below the root
+ * (with its target; never followed, so nothing below a linked directory is checked). Reads only.
  */
 export async function verifyCache(root: string): Promise<VerifyReport> {
-  const files = await listFiles(path.join(root, 'ohlcv'), (name) => name.endsWith('.csv.gz'));
+  const dir = path.join(root, 'ohlcv');
+  const links = await symlinks(dir);
+  const entered = links[0]?.[0] !== dir; // a linked ohlcv directory is reported, not entered
+  const files = entered ? await listFiles(dir, (name) => name.endsWith('.csv.gz')) : [];
   const bad: FileReport[] = [];
   for (const file of files) {
     const problems = await verifyFile(file);
     if (problems.length > 0) bad.push({ file, problems });
   }
-  const temps = await strayTempFiles(path.join(root, 'ohlcv'));
+  for (const [file, target] of links) {
+    bad.push({
+      file,
+      problems: [
+        {
+          code: 'symlink',
+          detail: `symbolic link to ${target}; the cache never follows links: replace it with the real file or directory, or remove it`,
+        },
+      ],
+    });
+  }
+  const temps = entered ? await strayTempFiles(dir) : [];
   for (const file of temps)
     bad.push({
       file,
@@ -56,8 +73,12 @@ export async function verifyCache(root: string): Promise<VerifyReport> {
 }
 
 export async function verifyFile(file: string): Promise<CacheProblem[]> {
-  const { text, problem } = inflate(await fs.readFile(file));
+  const { text, problem } = inflate((await readCacheFile(file)) ?? Buffer.alloc(0));
   if (problem !== undefined) return [problem];
+  const long = longLineIn(text);
+  if (long !== undefined) {
+    return [{ code: 'bad_rows', detail: lineTooLong(file, long.line, MAX_LINE_LENGTH).message }];
+  }
   let table: CsvTable;
   try {
     table = parseCsv(text);
@@ -122,6 +143,20 @@ async function metadataProblems(file: string, table: CsvTable): Promise<CachePro
   if (meta.end_date && last !== null && parseTimestamp(meta.end_date) !== last)
     disagreements.push(`end_date ${meta.end_date}`);
   return disagreements.length === 0 ? [] : [{ code: 'metadata_mismatch', detail: disagreements.join(', ') }];
+}
+
+/** Every symbolic link at or below `dir` (the directory itself included) and its target, sorted. */
+async function symlinks(dir: string): Promise<[string, string][]> {
+  const self = await fs.lstat(dir).catch(() => undefined);
+  const links = self?.isSymbolicLink()
+    ? [dir]
+    : (await fs.readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []))
+        .filter((entry) => entry.isSymbolicLink())
+        .map((entry) => path.join(entry.parentPath, entry.name))
+        .sort();
+  return Promise.all(
+    links.map(async (link) => [link, await fs.readlink(link).catch(() => '?')] as [string, string]),
+  );
 }
 
 async function strayTempFiles(dir: string): Promise<string[]> {

@@ -4,6 +4,7 @@ import { StorageError } from '../storageError';
 import { writeFileAtomic } from './atomicWrite';
 import { appendToYear } from './appendYear';
 import { describeYear, updateIndex, type YearMetadata } from './cacheMetadata';
+import { refuseLinks } from './cacheFiles';
 import { lockFileFor, yearFile, yearMetadataFile } from './cachePaths';
 import { CACHE_COLUMNS, formatCsv, formatCsvRows } from './csvCodec';
 import { withFileLock, type FileLockOptions } from './fileLock';
@@ -64,6 +65,7 @@ async function mergeIntoYear(
   const { venue, symbol, timeframe, start } = bars[0]!;
   const year = new Date(start).getUTCFullYear();
   const file = yearFile(root, symbol, timeframe, year);
+  await refuseLinks(root, [file, yearMetadataFile(file)]); // never written through a link
   return withFileLock(
     lockFileFor(file),
     async () => {

@@ -1,7 +1,6 @@
-import { promises as fs } from 'node:fs';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
-import { VENUES, type Bar, type Venue } from '@tickline/core';
+import { lineTooLong, longLineIn, MAX_LINE_LENGTH, VENUES, type Bar, type Venue } from '@tickline/core';
 import { StorageError } from '../storageError';
 import { rowsAscending } from './ascendingRows';
 import {
@@ -17,21 +16,22 @@ import { ticklineRows } from './ticklineRows';
 import { csvTextOf, csvTextRows, type CsvText } from './csvTextRows';
 import { readJson, type YearMetadata } from './cacheMetadata';
 import { yearMetadataFile } from './cachePaths';
+import { readCacheFile } from './cacheFiles';
 
 export const gzip = promisify(zlib.gzip);
 const gunzip = promisify(zlib.gunzip);
 
-/** The gzip bytes of `file`, decompressed; undefined when it does not exist; CACHE_CORRUPT when unreadable. */
+/**
+ * The gzip bytes of `file`, decompressed; undefined when it does not exist; CACHE_CORRUPT when unreadable
+ * or holding a line longer than MAX_LINE_LENGTH (named by number); CACHE_SYMLINK when it is a link (never
+ * followed: readCacheFile).
+ */
 export async function readGzipText(file: string): Promise<string | undefined> {
-  let compressed: Buffer;
+  const compressed = await readCacheFile(file);
+  if (compressed === undefined) return undefined;
+  let text: string;
   try {
-    compressed = await fs.readFile(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  try {
-    return (await gunzip(compressed)).toString('utf8');
+    text = (await gunzip(compressed)).toString('utf8');
   } catch (error) {
     throw new StorageError(
       'CACHE_CORRUPT',
@@ -41,6 +41,12 @@ export async function readGzipText(file: string): Promise<string | undefined> {
       },
     );
   }
+  const long = longLineIn(text);
+  if (long !== undefined) {
+    const problem = lineTooLong(file, long.line, MAX_LINE_LENGTH).message;
+    throw new StorageError('CACHE_CORRUPT', `${problem}; run cache verify/repair`);
+  }
+  return text;
 }
 
 // Rows are parsed a slice at a time: the strings of a slice die young, where a year's 6 million field
@@ -124,7 +130,9 @@ export function tailBars(file: string, text: string, context: RowContext, from: 
   let start = text.length; // the earliest row kept
   while (start > dataStart) {
     const row = Math.max(text.lastIndexOf('\n', start - 2) + 1, dataStart);
-    const comma = text.indexOf(',', row);
+    // A blank line (or a lone \r) has no comma: searching on from it would cross the rows already walked,
+    // for each blank line again (a run of them cost quadratic time). Every other row has one (rowsAscending).
+    const comma = start - row > 2 ? text.indexOf(',', row) : -1;
     if (comma !== -1 && comma < start && parseTimestamp(text.slice(row, comma)) < from) break;
     start = row;
   }
@@ -145,7 +153,13 @@ export function isVenue(value: unknown): value is Venue {
   return typeof value === 'string' && (VENUES as readonly string[]).includes(value);
 }
 
-/** A year file's metadata, or undefined when missing or unreadable (verify reports the latter). */
+/**
+ * A year file's metadata, or undefined when missing or unreadable (verify reports the latter);
+ * CACHE_SYMLINK when it is a link.
+ */
 export async function readYearMetadata(dataFile: string): Promise<YearMetadata | undefined> {
-  return readJson<YearMetadata>(yearMetadataFile(dataFile)).catch(() => undefined);
+  return readJson<YearMetadata>(yearMetadataFile(dataFile)).catch((error) => {
+    if (error instanceof StorageError && error.code === 'CACHE_SYMLINK') throw error;
+    return undefined;
+  });
 }
