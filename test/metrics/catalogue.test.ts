@@ -7,6 +7,7 @@ import { registerPipelineMetrics } from '@tickline/monitor-service';
 import { createMetricsRegistry } from '@tickline/runtime';
 import { Registry } from 'prom-client';
 import { createGatewayMetrics } from '../../services/gateway/src/gatewayMetrics';
+import { CacheSweeper } from '../../services/fundamentals/src/cacheSweeper';
 import { sinkMetrics } from '../../services/sink/src/sinkMetrics';
 import { serviceUpGauge } from '../../packages/runtime/src/metrics';
 import {
@@ -37,6 +38,7 @@ const SERVICES: Record<string, (registry: Registry) => void> = {
   Monitor: (r) => registerPipelineMetrics(r, () => Promise.reject(new Error('not read here'))),
   Gateway: (r) => void createGatewayMetrics(r),
   Backfill: (r) => void backfillMetrics(r, {}, {} as BackfillQueues),
+  Fundamentals: (r) => void new CacheSweeper({ intervalMs: 1, registry: r, logger: console }),
 };
 
 /**

@@ -1,17 +1,21 @@
 import type { TicklineConfig } from '@tickline/config';
 import {
+  COMBINED,
   createFundamentalsService,
   formatAge,
   FundamentalsError,
   fundamentalsReport,
   PgSnapshotHistory,
+  SnapshotStore,
   type FundamentalsProviderName,
   type FundamentalsReport,
+  type RestoreOutcome,
 } from '@tickline/fundamentals';
 import { connectDatabase } from '@tickline/storage';
 import { Option, type Command } from 'commander';
 import { CliError } from './cliError';
 import type { CliDeps } from './program';
+import { parseTime } from './storageCommands';
 import { textTable } from './textTable';
 
 interface FundamentalsOptions {
@@ -32,7 +36,7 @@ export function addFundamentalsCommand(
   deps: CliDeps,
   getConfig: () => TicklineConfig,
 ): void {
-  program
+  const fundamentals = program
     .command('fundamentals')
     .description('company fundamentals merged across providers, each field with its provider and age')
     .argument('<symbol>', 'e.g. AAPL')
@@ -74,6 +78,70 @@ export function addFundamentalsCommand(
         await db?.$pool.end();
       }
     });
+  addRestoreCommand(fundamentals, deps, getConfig);
+}
+
+/**
+ * `tickline fundamentals restore SYMBOL --at T [--providers a,b]`: roll the cache back to the copies
+ * served at T (see `SnapshotStore.restore`); with a database, a copy the cache no longer keeps comes
+ * from the PostgreSQL history.
+ */
+function addRestoreCommand(fundamentals: Command, deps: CliDeps, getConfig: () => TicklineConfig): void {
+  fundamentals
+    .command('restore')
+    .description(
+      'roll a symbol back to the copies served at a time: later copies move to rolled-back/ (kept); with DATABASE_URL, copies the cache no longer has come from the history',
+    )
+    .argument('<symbol>', 'e.g. AAPL')
+    .requiredOption('--at <time>', 'ISO-8601 UTC or epoch ms')
+    .option(
+      '--providers <list>',
+      `providers to roll back (${[...PROVIDERS, COMBINED].join(', ')}) [all on file]`,
+    )
+    .action(async (symbol: string, options: { at: string; providers?: string }) => {
+      const at = parseTime(options.at, 'at');
+      // Without positional options, `fundamentals` itself takes a --providers given after `restore`.
+      const list = options.providers ?? fundamentals.opts<{ providers?: string }>().providers;
+      const providers = list?.split(',').map((name) => name.trim().toLowerCase());
+      const config = getConfig();
+      const db = config.database.url ? connectDatabase(config.database.url, { max: 1 }) : undefined;
+      const history = db ? new PgSnapshotHistory(db) : undefined;
+      const store = new SnapshotStore(config.cache.dir);
+      try {
+        const outcomes = await store.restore(symbol.toUpperCase(), at, {
+          ...(providers ? { providers } : {}),
+          ...(history
+            ? { fromHistory: (provider, before) => newestInHistory(history, symbol, provider, before) }
+            : {}),
+        });
+        if (outcomes.length === 0)
+          throw new CliError(`fundamentals restore: nothing on file for ${symbol.toUpperCase()}`);
+        deps.stdout(`${outcomes.map(describeOutcome).join('\n')}\n`);
+        const missing = outcomes.filter((o) => o.restored === undefined).map((o) => o.provider);
+        if (missing.length > 0) {
+          throw new CliError(
+            `fundamentals restore: no copy of ${symbol.toUpperCase()} at or before ${new Date(at).toISOString()} for ${missing.join(', ')}`,
+          );
+        }
+      } catch (error) {
+        if (error instanceof FundamentalsError) throw new CliError(error.message, 2);
+        throw error;
+      } finally {
+        await db?.$pool.end();
+      }
+    });
+}
+
+async function newestInHistory(history: PgSnapshotHistory, symbol: string, provider: string, at: number) {
+  const [newest] = await history.list(symbol.toUpperCase(), { provider, to: at, limit: 1 });
+  return newest;
+}
+
+function describeOutcome(outcome: RestoreOutcome): string {
+  if (outcome.restored === undefined)
+    return `${outcome.provider}  no copy at or before that time: left as it was`;
+  const moved = outcome.movedAside.length;
+  return `${outcome.provider}  now ${outcome.restored}  (${moved} later ${moved === 1 ? 'copy' : 'copies'} moved to rolled-back/)`;
 }
 
 function parseProviders(list: string | undefined): FundamentalsProviderName[] | undefined {

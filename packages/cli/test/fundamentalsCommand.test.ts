@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { runCli, type CliDeps } from '@tickline/cli';
 import type { FundamentalsReport } from '@tickline/fundamentals';
 import { AV_KEY, FMP_KEY, startMocks, type Mocks } from '../../fundamentals/test/support/mocks';
@@ -123,5 +124,37 @@ describe('tickline fundamentals', () => {
     const none = await cli(['fundamentals', 'AAPL', '--providers', 'yahoo'], mockEnv());
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/no provider served AAPL.*yahoo RATE_LIMITED/);
+  });
+});
+
+describe('tickline fundamentals restore', () => {
+  it('rolls a provider back to its copy at a time, and names the providers that have none', async () => {
+    expect((await cli(['fundamentals', 'AAPL', '--providers', 'fmp'], mockEnv())).code).toBe(0);
+    const dir = path.join(root, 'fundamentals', 'AAPL');
+    const [fetched] = (await fs.readdir(dir)).filter((name) => name.startsWith('fmp_'));
+    const older = 'fmp_20250101_000000.json';
+    const body = JSON.parse(await fs.readFile(path.join(dir, fetched!), 'utf8'));
+    body.metadata.timestamp = '2025-01-01T00:00:00';
+    await fs.writeFile(path.join(dir, older), JSON.stringify(body));
+
+    const run = await cli(['fundamentals', 'restore', 'aapl', '--at', '2025-06-01T00:00:00Z'], mockEnv());
+
+    expect(run.stdout).toContain(`fmp  now ${older}  (1 later copy moved to rolled-back/)`);
+    expect(run.stdout).toMatch(/^combined {2}no copy at or before that time: left as it was$/m);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/no copy of AAPL at or before 2025-06-01T00:00:00.000Z for combined/);
+    expect((await fs.readdir(dir)).filter((name) => name.startsWith('fmp_'))).toEqual([older]);
+    expect(await fs.readdir(path.join(dir, 'rolled-back'))).toEqual([fetched]);
+
+    const again = await cli(
+      ['fundamentals', 'restore', 'AAPL', '--at', '2025-06-01', '--providers', 'fmp'],
+      mockEnv(),
+    );
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe(`fmp  now ${older}  (0 later copies moved to rolled-back/)\n`);
+
+    const bad = await cli(['fundamentals', 'restore', 'AAPL', '--at', 'yesterday'], mockEnv());
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--at "yesterday" is not a time/);
   });
 });

@@ -324,6 +324,21 @@ const FundamentalsSchema = z
       })
       .prefault({})
       .describe('Scheduled refresh jobs (BullMQ).'),
+    cleanup: z
+      .strictObject({
+        keepGood: positiveInt()
+          .optional()
+          .describe(
+            'Good cache copies kept per symbol and provider (`combined` included), newest first; older ones are deleted after each fetch and by the sweep. Unset: 3 (`CLEANUP_DEFAULTS` of @tickline/fundamentals). The copies kept are what `tickline fundamentals restore` can roll back to without a database.',
+          ),
+        sweepIntervalMs: positiveInt()
+          .default(3_600_000)
+          .describe(
+            'How often the fundamentals service sweeps the whole fundamentals cache (superseded and corrupt copies, rolled-back copies), and once at its start.',
+          ),
+      })
+      .prefault({})
+      .describe('Fundamentals cache cleanup.'),
     fmpLimits: providerLimits(
       'Financial Modeling Prep (requests; 250/day on the free plan, raise for paid plans)',
       [{ limit: 250, windowMs: 86_400_000 }],

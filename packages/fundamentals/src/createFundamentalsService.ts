@@ -21,6 +21,8 @@ export interface FundamentalsSettings {
   strategy: CombinationStrategy;
   tolerance: number;
   ttlDays: TtlDays;
+  /** `config.fundamentals.cleanup`: only `keepGood` is used here [CLEANUP_DEFAULTS]. */
+  cleanup?: { keepGood?: number };
   venues: {
     fmp: { restUrl: string; apiKey?: string };
     yahoo: { restUrl: string };
@@ -91,6 +93,7 @@ export function createFundamentalsService(
     strategy: settings.strategy,
     tolerance: { relative: settings.tolerance, absolute: 1e-9 },
     ttlDays: settings.ttlDays,
+    ...(settings.cleanup?.keepGood === undefined ? {} : { cleanup: { keepGood: settings.cleanup.keepGood } }),
     ...options,
   });
   return { service, skipped };

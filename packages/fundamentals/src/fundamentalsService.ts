@@ -12,7 +12,7 @@ import {
 } from './combine/combineFundamentals';
 import type { Tolerance } from './combine/consensus';
 import type { ValidationBounds } from './combine/validateField';
-import { SnapshotStore } from './cache/snapshotStore';
+import { SnapshotStore, type SweptFiles } from './cache/snapshotStore';
 import { isFresh, resolveTtl, ttlMs, type TtlDays } from './cache/ttl';
 import type { SnapshotHistorySink } from './history/snapshotHistory';
 
@@ -25,8 +25,10 @@ export interface FundamentalsServiceOptions {
   ttlDays?: Partial<TtlDays>;
   /** Longest wait for another process fetching the same symbol, ms [60000]. */
   lockTimeoutMs?: number;
-  /** Which superseded files cleanup removes [keep the newest good copy per provider]. */
+  /** Which superseded files cleanup removes [CLEANUP_DEFAULTS: the newest 3 good copies per provider stay]. */
   cleanup?: CleanupPolicy;
+  /** Told of every file cleanup deletes (for a metric and a log line) [nothing]. */
+  onDeleted?: (deleted: SweptFiles) => void;
   /** How the providers' records are merged ['priority']. */
   strategy?: CombinationStrategy;
   /** When providers agree, for flags and consensus [5 % relative]. */
@@ -89,6 +91,11 @@ export class FundamentalsService {
     this.store = new SnapshotStore(options.root);
     this.ttl = resolveTtl(options.ttlDays);
     this.now = options.now ?? Date.now;
+  }
+
+  /** The cleanup policy after each fetch; the same one a cache sweep should use. */
+  get cleanupPolicy(): CleanupPolicy | undefined {
+    return this.options.cleanup;
   }
 
   async getFundamentals(
@@ -155,7 +162,7 @@ export class FundamentalsService {
         record,
         combination: combined.combination,
       });
-      await this.store.cleanup(symbol, COMBINED, this.options.cleanup);
+      await this.cleanup(symbol, COMBINED);
       await this.options.history?.insert({
         symbol,
         provider: COMBINED,
@@ -177,7 +184,7 @@ export class FundamentalsService {
       fetchedAt,
       record,
     });
-    await this.store.cleanup(symbol, source.name, this.options.cleanup);
+    await this.cleanup(symbol, source.name);
     // After the file: the cache stays the store of record; history is a copy of what was written.
     await this.options.history?.insert({
       symbol,
@@ -187,6 +194,11 @@ export class FundamentalsService {
       qualityScore: snapshot.qualityScore,
     });
     return snapshot;
+  }
+
+  private async cleanup(symbol: string, provider: string): Promise<void> {
+    const deleted = await this.store.cleanup(symbol, provider, this.options.cleanup);
+    if (deleted.length > 0) this.options.onDeleted?.({ symbol, provider, deleted });
   }
 
   private result(

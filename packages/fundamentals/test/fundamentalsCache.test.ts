@@ -111,12 +111,12 @@ describe('getFundamentals through the JSON cache', () => {
   });
 
   it('keeps the last good copy when the newest file is corrupt, and serves it', async () => {
-    const svc = service({ cleanup: { corruptGraceMs: 0 } });
+    const svc = service({ cleanup: { keepGood: 1, corruptGraceMs: 0 } });
     await svc.getFundamentals('AAPL', { providers: ['fmp'] });
     const dir = path.join(root, 'fundamentals', 'AAPL');
     await fs.writeFile(path.join(dir, 'fmp_20250301_000000.json'), '{"metadata": {"provider": "fmp", "sym');
     now += 10 * DAY;
-    expect(await svc.store.cleanup('AAPL', 'fmp', { corruptGraceMs: 0 })).toEqual([
+    expect(await svc.store.cleanup('AAPL', 'fmp', { keepGood: 1, corruptGraceMs: 0 })).toEqual([
       'fmp_20250301_000000.json',
     ]);
     expect(await fmpFiles(dir)).toEqual(['fmp_20250224_120000.json']);
@@ -163,7 +163,7 @@ describe('a cache written by the old system', () => {
 
   it('is refreshed when stale, its newer files keeping the old readable layout', async () => {
     now = Date.UTC(2025, 1, 24, 12);
-    await service().getFundamentals('AAPL', { providers: ['yahoo'] });
+    await service({ cleanup: { keepGood: 1 } }).getFundamentals('AAPL', { providers: ['yahoo'] });
     const names = await fs.readdir(path.join(root, 'fundamentals', 'AAPL'));
     expect(names.sort()).toEqual([
       'alpha_vantage_20250106_143107.json',

@@ -128,7 +128,7 @@ describe('cache sweep', () => {
     await fs.mkdir(path.join(root, 'fundamentals', 'MSFT'));
     await fs.writeFile(path.join(root, 'fundamentals', 'MSFT', 'fmp_20250101_000000.json'), 'not json');
     const store = new SnapshotStore(root);
-    const report = await store.sweep({ corruptGraceMs: 0 });
+    const report = await store.sweep({ keepGood: 1, corruptGraceMs: 0 });
     expect(report).toEqual([
       {
         symbol: 'AAPL',

@@ -8,6 +8,7 @@ import {
 import { apiKeyId, ProviderGate, RedisRateLimiter, type RateLimitRule } from '@tickline/providers';
 import { defineService, type ServiceDefinition } from '@tickline/runtime';
 import { connectDatabase } from '@tickline/storage';
+import { CacheSweeper } from './cacheSweeper';
 import { RefreshJobs } from './refreshJobs';
 import { refreshPrefix } from './refreshSchedule';
 
@@ -19,7 +20,7 @@ import { refreshPrefix } from './refreshSchedule';
 export function createFundamentalsRefreshService(): ServiceDefinition {
   return defineService({
     name: 'fundamentals',
-    async start({ config, logger }) {
+    async start({ config, logger, metrics }) {
       const redis = createRedis({ ...redisConnectionSettings(config), name: 'tickline-fundamentals' });
       const db = config.database.url ? connectDatabase(config.database.url, { max: 2 }) : undefined;
       const limits: Record<FundamentalsProviderName, readonly RateLimitRule[]> = {
@@ -29,10 +30,16 @@ export function createFundamentalsRefreshService(): ServiceDefinition {
       };
       const keyId = (provider: FundamentalsProviderName) =>
         provider === 'yahoo' ? 'ip' : apiKeyId(config.venues[provider].apiKey);
+      const sweeper = new CacheSweeper({
+        intervalMs: config.fundamentals.cleanup.sweepIntervalMs,
+        registry: metrics,
+        logger,
+      });
       const { service, skipped } = createFundamentalsService(
         { root: config.cache.dir, ...config.fundamentals, venues: config.venues },
         {
           ...(db ? { history: new PgSnapshotHistory(db) } : {}),
+          onDeleted: sweeper.deleted,
           gateFor: (provider) =>
             new ProviderGate({
               provider,
@@ -50,6 +57,7 @@ export function createFundamentalsRefreshService(): ServiceDefinition {
             }),
         },
       );
+      sweeper.start(service.store, service.cleanupPolicy);
       for (const s of skipped) logger.warn({ provider: s.provider }, `fundamentals: ${s.reason}`);
       const { universes, attempts } = config.fundamentals.refresh;
       const bull = bullConnection(redisConnectionSettings(config), 'tickline-fundamentals-bull');
@@ -74,6 +82,7 @@ export function createFundamentalsRefreshService(): ServiceDefinition {
         checks: { redis: async () => void (await redis.ping()) },
         stop: async () => {
           await jobs.close();
+          await sweeper.stop();
           bull.disconnect();
           redis.disconnect();
           await db?.$pool.end();

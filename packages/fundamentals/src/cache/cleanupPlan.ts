@@ -10,11 +10,17 @@ export interface CacheEntry {
 }
 
 export interface CleanupPolicy {
-  /** Good copies to keep per provider, newest first; at least 1 [1]. */
+  /** Good copies to keep per provider, newest first; at least 1 [CLEANUP_DEFAULTS.keepGood]. */
   keepGood?: number;
-  /** Corrupt files younger than this are left alone, ms [60000]. */
+  /** Corrupt files younger than this are left alone, ms [CLEANUP_DEFAULTS.corruptGraceMs]. */
   corruptGraceMs?: number;
 }
+
+/**
+ * The one place these defaults are written. Three good copies per provider, so that
+ * `tickline fundamentals restore` has earlier copies to roll back to even without a database.
+ */
+export const CLEANUP_DEFAULTS = { keepGood: 3, corruptGraceMs: 60_000 } as const;
 
 /**
  * The files of ONE provider to delete. Pure. The newest good copies are kept (at least one whenever
@@ -26,8 +32,8 @@ export function planCleanup(
   now: number,
   policy: CleanupPolicy = {},
 ): string[] {
-  const keepGood = Math.max(1, Math.floor(policy.keepGood ?? 1));
-  const grace = policy.corruptGraceMs ?? 60_000;
+  const keepGood = Math.max(1, Math.floor(policy.keepGood ?? CLEANUP_DEFAULTS.keepGood));
+  const grace = policy.corruptGraceMs ?? CLEANUP_DEFAULTS.corruptGraceMs;
   const good = entries
     .filter((entry) => entry.good)
     .sort((a, b) => b.timestamp - a.timestamp || b.mtimeMs - a.mtimeMs);
