@@ -138,6 +138,17 @@ describe('symbolic links in the cache', () => {
     });
   });
 
+  it('a lock file linked to a FIFO is unreadable, not read: the writer times out instead of blocking', async () => {
+    const fifo = path.join(outside.root, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    symlinkSync(fifo, path.join(tfDir(cache.root, '1m'), '.2024.lock'));
+    const started = Date.now();
+    await expect(writeCachedBars(cache.root, series(4), { timeoutMs: 500 })).rejects.toMatchObject({
+      code: 'CACHE_LOCKED',
+    });
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
   it('cache verify lists every link with its target and does not enter linked directories; repair leaves them', async () => {
     const dirTarget = tfDir(outside.root, '5m');
     const fileTarget = path.join(outside.root, 'passwd-like');

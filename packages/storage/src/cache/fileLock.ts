@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { StorageError } from '../storageError';
 import { writeError } from './atomicWrite';
+import { readCacheFile } from './cacheFiles';
 
 /** Options of {@link withFileLock}. */
 export interface FileLockOptions {
@@ -98,10 +99,11 @@ interface SeenLock {
 
 async function readLock(lockFile: string): Promise<SeenLock | undefined> {
   try {
-    const stat = await fs.stat(lockFile);
+    const stat = await fs.lstat(lockFile);
     let holder: Holder | undefined;
     try {
-      holder = JSON.parse(await fs.readFile(lockFile, 'utf8')) as Holder;
+      // Never through a link (a lock linked to a FIFO blocked this read for good): a link is unreadable.
+      holder = JSON.parse((await readCacheFile(lockFile))?.toString('utf8') ?? '') as Holder;
     } catch {
       holder = undefined;
     }
