@@ -11,7 +11,7 @@ import { StorageError } from '../storageError';
 
 // O_NONBLOCK: a FIFO planted as a year file must not block the open; it is then refused as not a file.
 const READ_NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
-export const WRITE_NO_FOLLOW = constants.O_RDWR | constants.O_NOFOLLOW;
+const WRITE_NO_FOLLOW = constants.O_RDWR | constants.O_NOFOLLOW;
 
 /** CACHE_SYMLINK for the link at `file`, naming its target (read with readlink, never opened). */
 export async function symlinkError(file: string): Promise<StorageError> {
