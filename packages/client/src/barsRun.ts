@@ -5,10 +5,14 @@ import type { BarStitcher } from './barStitcher';
 import { readHistory, type HistorySource } from './historySource';
 import { readEnd, readSeam } from './seamScript';
 import type { StreamPosition } from './streamCursor';
-import { tailStream, untilDone, type TailEntry, type TailOptions } from './streamTail';
+import { untilDone, type TailEntry, type TailHandlers, type TailOptions } from './streamTail';
+
+/** Hands on the stream's entries after `start` until the subscription ends (followStream on the shared reader). */
+export type Follow = (start: StreamPosition, handlers: TailHandlers) => Promise<void>;
 
 /** Everything one `bars()` subscription needs. */
 export interface BarsRun {
+  /** The client's shared connection for commands that never block (seam, end). */
   readonly redis: RedisClient;
   readonly key: string;
   readonly instrument: InstrumentRef;
@@ -19,6 +23,7 @@ export interface BarsRun {
   readonly history: HistorySource | 'stream';
   readonly stitcher: BarStitcher;
   readonly tail: TailOptions;
+  readonly follow: Follow;
   readonly next: (event: BarEvent) => void;
   readonly now: () => number;
   /** After a gap, history is re-read from this long before the newest bar delivered. */
@@ -50,7 +55,7 @@ export async function runBars(run: BarsRun): Promise<void> {
       else
         run.tail.logger.warn('client: bar record skipped', { stream: key, id: entry.id, index, reason: bar });
     });
-  await tailStream(redis, key, start, { onEntry, onGap: (at) => fillGap(run, at) }, run.tail);
+  await run.follow(start, { onEntry, onGap: (at) => fillGap(run, at) });
 }
 
 /** Notes the seam (readSeam), then delivers history from `from`; undefined when aborted meanwhile. */

@@ -7,7 +7,9 @@ export type ClientErrorCode =
   /** Reading history failed (the database or the file cache); the subscription ends with it. */
   | 'HISTORY_FAILED'
   /** `bars()` or `ticks()` after `close()`. */
-  | 'CLOSED';
+  | 'CLOSED'
+  /** The subscription needs a stream reader beyond the client's `maxReaders`; it fails at once. */
+  | 'TOO_MANY_READERS';
 
 /** A client failure; the message names the instrument, stream or store involved. */
 export class ClientError extends Error {

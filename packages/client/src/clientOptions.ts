@@ -32,6 +32,12 @@ export interface ClientOptions {
   readonly gapLookbackMs?: number;
   /** Bar keys remembered per subscription to drop repeats at the seam. Default 100000. */
   readonly maxTrackedBars?: number;
+  /**
+   * Stream reader connections at most: the client keeps one blocking reader per stream subscribed to, shared
+   * by all its subscriptions of that stream, plus one connection for the commands that never block. A
+   * subscription to a further stream fails at once with TOO_MANY_READERS. Default: no cap.
+   */
+  readonly maxReaders?: number;
   /** Redis errors survived and records skipped are reported here. Default: nowhere. */
   readonly logger?: BusLogger;
 }
@@ -44,6 +50,7 @@ export const CLIENT_DEFAULTS = {
   retryMaxMs: 5000,
   maxTrackedBars: 100_000,
   gapLookbackMs: 86_400_000,
+  maxReaders: Number.POSITIVE_INFINITY,
 } as const;
 
 /** The shared configuration as client options: Redis, prefix, database URL and cache dir. */
@@ -75,7 +82,14 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 export type ResolvedClientOptions = Required<
   Pick<
     ClientOptions,
-    'prefix' | 'blockMs' | 'readCount' | 'retryBaseMs' | 'retryMaxMs' | 'maxTrackedBars' | 'gapLookbackMs'
+    | 'prefix'
+    | 'blockMs'
+    | 'readCount'
+    | 'retryBaseMs'
+    | 'retryMaxMs'
+    | 'maxTrackedBars'
+    | 'gapLookbackMs'
+    | 'maxReaders'
   >
 > &
   ClientOptions;
@@ -92,5 +106,6 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     retryMaxMs: positive('retryMaxMs', options.retryMaxMs, d.retryMaxMs),
     maxTrackedBars: positive('maxTrackedBars', options.maxTrackedBars, d.maxTrackedBars),
     gapLookbackMs: positive('gapLookbackMs', options.gapLookbackMs, d.gapLookbackMs),
+    maxReaders: positive('maxReaders', options.maxReaders, d.maxReaders),
   };
 }

@@ -14,6 +14,10 @@ import { unreadRemoved, type StreamPosition } from './streamCursor';
 export interface TailEntry {
   readonly id: string;
   readonly records: readonly unknown[];
+  /** The reader's cursor before this entry: nothing lies between it and `id`. */
+  readonly after: string;
+  /** Entries read up to and including this one (the position's `read` after it). */
+  readonly read: number;
 }
 
 export interface TailOptions {
@@ -26,6 +30,8 @@ export interface TailOptions {
   /** Secrets to keep out of logged error messages. */
   readonly secrets: readonly (string | undefined)[];
   readonly signal: AbortSignal;
+  /** Return at the stream's end instead of waiting there (XREAD BLOCK): a catch-up on a shared connection. */
+  readonly untilEnd?: boolean;
 }
 
 export interface TailHandlers {
@@ -79,7 +85,8 @@ export async function untilDone<T>(
 
 /**
  * Reads `key` from `start` with plain XREAD (no group: every reader sees every entry), handing each entry on
- * in order, until the signal aborts. Each batch is read atomically with the stream's counters (one script), so
+ * in order, until the signal aborts (or, with `untilEnd`, until a batch reaches the stream's end: then it
+ * returns the position after the last entry handed on, having never blocked). Each batch is read atomically with the stream's counters (one script), so
  * entries trimmed before they were read are noticed (and handed to `onGap`), never silently skipped; after a
  * batch that reached the stream's end (fewer entries than `count`) an XREAD BLOCK waits for more, sent
  * with the next batch's script (see waitThenReadBatch). The
@@ -92,7 +99,7 @@ export async function tailStream(
   start: StreamPosition,
   handlers: TailHandlers,
   options: TailOptions,
-): Promise<void> {
+): Promise<StreamPosition | undefined> {
   let { cursor, read } = start;
   // After a batch that reached the stream's end (fewer entries than count), the next read waits first.
   let atEnd = false;
@@ -105,7 +112,7 @@ export async function tailStream(
           : readBatch(redis, key, cursor, options.count),
       options,
     );
-    if (!batch) return;
+    if (!batch) return undefined;
     atEnd = false;
     if (unreadRemoved({ cursor, read }, batch.entriesAdded, batch.length) > 0) {
       const next = await handlers.onGap({ cursor, read });
@@ -115,13 +122,16 @@ export async function tailStream(
       continue;
     }
     for (const raw of batch.entries) {
-      if (options.signal.aborted) return;
+      if (options.signal.aborted) return undefined;
       const decoded = decodeEntry(raw, 1);
-      if (decoded.ok) handlers.onEntry({ id: raw.id, records: decoded.entry.records });
+      if (decoded.ok)
+        handlers.onEntry({ id: raw.id, records: decoded.entry.records, after: cursor, read: read + 1 });
       else options.logger.warn('client: entry skipped', { stream: key, id: raw.id, reason: decoded.reason });
       cursor = raw.id;
       read++;
     }
     atEnd = batch.entries.length < options.count;
+    if (atEnd && options.untilEnd === true) return { cursor, read };
   }
+  return undefined;
 }

@@ -5,7 +5,7 @@ import { connectDatabase, type Database } from '@tickline/storage';
 import { Observable, type Subscriber } from 'rxjs';
 import type { BarEvent } from './barEvent';
 import { BarStitcher } from './barStitcher';
-import { runBars } from './barsRun';
+import { runBars, type Follow } from './barsRun';
 import { runTicks } from './ticksRun';
 import { ClientError } from './clientError';
 import {
@@ -22,6 +22,8 @@ import {
   type HistorySource,
   type HistorySourceName,
 } from './historySource';
+import { ReaderPool } from './sharedReader';
+import { followStream } from './streamFollower';
 import type { TailOptions } from './streamTail';
 import { fromArg, instrumentArg, timeframeArg } from './subscriptionArgs';
 
@@ -43,15 +45,21 @@ export interface TicksOptions {
 
 interface Running {
   readonly abort: AbortController;
-  readonly redis: RedisClient;
   readonly subscriber: Subscriber<unknown>;
-  /** Settles when the subscription's loop has returned (its XREAD ended). */
+  /** Drops the subscription's hold on its stream's shared reader. */
+  readonly release: () => void;
+  /** Settles when the subscription's loop has returned. */
   done: Promise<void>;
 }
 
+/** Entries a subscription may buffer from its shared reader while it catches up; past it they are read again. */
+const FOLLOWER_BUFFER_ENTRIES = 2000;
+
 /**
- * Bars and ticks of a running Tickline as RxJS Observables, for Node strategies. Each subscription owns a
- * Redis connection (its XREAD blocks) and reads with plain XREAD, so every subscriber sees every entry.
+ * Bars and ticks of a running Tickline as RxJS Observables, for Node strategies. Reads with plain XREAD, so
+ * every subscriber sees every entry. Redis connections: one for the commands that never block (seam, end,
+ * catch-up reads) and one blocking reader per stream subscribed to, shared by every subscription of that stream
+ * (see followStream), so the count follows the streams, not the subscriptions (`maxReaders` caps it).
  */
 export class TicklineClient {
   private readonly options: ResolvedClientOptions;
@@ -60,6 +68,8 @@ export class TicklineClient {
   private readonly ownsDb: boolean;
   private readonly running = new Set<Running>();
   private readonly stopping = new Set<Promise<void>>();
+  private readonly readers: ReaderPool;
+  private commandConnection: RedisClient | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(options: ClientOptions = {}) {
@@ -75,6 +85,13 @@ export class TicklineClient {
             max: 2,
             applicationName: 'tickline-client',
           }));
+    const { signal: _signal, ...readerTail } = this.tailOptions(new AbortController().signal);
+    this.readers = new ReaderPool(() => this.connect(true), readerTail, this.options.maxReaders);
+  }
+
+  /** Redis connections open now: the command connection (once used) and the stream readers, stopping ones included. */
+  get redisConnections(): number {
+    return this.readers.open + (this.commandConnection === undefined ? 0 : 1);
   }
 
   /**
@@ -92,7 +109,7 @@ export class TicklineClient {
     const from = fromArg(options.from);
     const history = this.historySource(options.source);
     const key = this.keys.bars(ref, tf);
-    return this.subscription<BarEvent>(key, (redis, tail, next) =>
+    return this.subscription<BarEvent>(key, (redis, tail, follow, next) =>
       runBars({
         redis,
         key,
@@ -106,6 +123,7 @@ export class TicklineClient {
           maxTracked: this.options.maxTrackedBars,
         }),
         tail,
+        follow,
         next,
         now: Date.now,
         gapLookbackMs: this.options.gapLookbackMs,
@@ -116,8 +134,8 @@ export class TicklineClient {
   /** Trades of one instrument as they arrive (see runTicks). */
   ticks(instrument: string | InstrumentRef, options: TicksOptions = {}): Observable<Trade> {
     const key = this.keys.ticks(instrumentArg(instrument));
-    return this.subscription<Trade>(key, (redis, tail, next) =>
-      runTicks(redis, key, options.afterId, next, tail),
+    return this.subscription<Trade>(key, (redis, tail, follow, next) =>
+      runTicks(redis, key, options.afterId, next, tail, follow),
     );
   }
 
@@ -157,54 +175,67 @@ export class TicklineClient {
 
   private subscription<T>(
     key: string,
-    body: (redis: RedisClient, tail: TailOptions, next: (value: T) => void) => Promise<void>,
+    body: (redis: RedisClient, tail: TailOptions, follow: Follow, next: (value: T) => void) => Promise<void>,
   ): Observable<T> {
     return new Observable<T>((subscriber) => {
       if (this.closing) {
         subscriber.error(new ClientError('CLOSED', `subscription to ${key} after the client was closed`));
         return undefined;
       }
-      const running = this.start(subscriber);
-      running.done = body(running.redis, this.tailOptions(running.abort.signal), (value) =>
-        subscriber.next(value),
-      ).catch((error: unknown) => subscriber.error(error));
+      let held: ReturnType<ReaderPool['hold']>;
+      try {
+        held = this.readers.hold(key);
+      } catch (error) {
+        subscriber.error(error);
+        return undefined;
+      }
+      const abort = new AbortController();
+      const running: Running = { abort, subscriber, release: held.release, done: Promise.resolve() };
+      this.running.add(running);
+      const tail = this.tailOptions(abort.signal);
+      const source = {
+        key,
+        reader: held.reader,
+        commands: this.commands(),
+        maxBuffered: FOLLOWER_BUFFER_ENTRIES,
+      };
+      const follow: Follow = (start, handlers) => followStream(source, start, handlers, tail);
+      running.done = body(source.commands, tail, follow, (value) => subscriber.next(value)).catch(
+        (error: unknown) => subscriber.error(error),
+      );
       return () => void this.stop(running);
     });
   }
 
-  private start(subscriber: Subscriber<unknown>): Running {
+  /** The connection for commands that never block, shared by every subscription; opened on first use. */
+  private commands(): RedisClient {
+    this.commandConnection ??= this.connect(false);
+    return this.commandConnection;
+  }
+
+  private connect(blocking: boolean): RedisClient {
     const { redis: connection = {}, blockMs, retryBaseMs, retryMaxMs } = this.options;
-    // The blocking XREAD must end before the command and socket timeouts would cut it.
+    // A blocking XREAD must end before the command and socket timeouts would cut it.
     const timeoutMs = blockMs + (connection.commandTimeoutMs ?? 5000);
-    const redis = createRedis({
+    return createRedis({
       ...connection,
       name: connection.name ?? 'tickline-client',
-      commandTimeoutMs: timeoutMs,
-      socketTimeoutMs: timeoutMs,
+      ...(blocking ? { commandTimeoutMs: timeoutMs, socketTimeoutMs: timeoutMs } : {}),
       retryBaseMs,
       retryMaxMs,
       logger: this.options.logger ?? silentBusLogger,
     });
-    const running: Running = { abort: new AbortController(), redis, subscriber, done: Promise.resolve() };
-    this.running.add(running);
-    return running;
   }
 
   /**
-   * Ends a subscription: its loop stops at the end of the current XREAD (at most blockMs), then the
-   * connection closes. Cutting the XREAD short would leave ioredis' timer of that command running for
-   * the whole command timeout; when Redis is unreachable it is cut short anyway, a little after blockMs.
+   * Ends a subscription: its loop stops at once (it never blocks) and its hold on the stream's reader is
+   * dropped; the reader stops with its last holder, at the end of its current XREAD (at most blockMs).
    */
   private stop(running: Running): Promise<void> {
     if (!this.running.delete(running)) return Promise.resolve();
     running.abort.abort();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.blockMs + 250)));
-    const stopped = Promise.race([running.done, late]).then(() => {
-      clearTimeout(timer);
-      running.redis.disconnect();
-      this.stopping.delete(stopped);
-    });
+    running.release();
+    const stopped = running.done.then(() => void this.stopping.delete(stopped));
     this.stopping.add(stopped);
     return stopped;
   }
@@ -232,6 +263,8 @@ export class TicklineClient {
       }
     }
     await Promise.all([...this.stopping]);
+    await this.readers.close();
+    this.commandConnection?.disconnect();
     if (this.ownsDb && this.db) await this.db.$pool.end().catch((error: unknown) => problems.push(error));
     if (problems.length > 0) throw new AggregateError(problems, 'client close: some cleanup steps failed');
   }

@@ -2,7 +2,8 @@ import { TradeSchema, type Trade } from '@tickline/core';
 import type { RedisClient } from '@tickline/bus';
 import { readEnd, readSeam } from './seamScript';
 import type { StreamPosition } from './streamCursor';
-import { tailStream, untilDone, type TailEntry, type TailOptions } from './streamTail';
+import type { Follow } from './barsRun';
+import { untilDone, type TailEntry, type TailOptions } from './streamTail';
 
 /**
  * Trades of one tick stream after `afterId` (default: the stream's end at subscription). A record that is
@@ -15,6 +16,7 @@ export async function runTicks(
   afterId: string | undefined,
   next: (trade: Trade) => void,
   tail: TailOptions,
+  follow: Follow,
 ): Promise<void> {
   const start: StreamPosition | undefined =
     afterId === undefined
@@ -35,5 +37,5 @@ export async function runTicks(
     tail.logger.warn('client: ticks trimmed before they were read are missing', details);
     return Promise.resolve(position);
   };
-  await tailStream(redis, key, start, { onEntry, onGap }, tail);
+  await follow(start, { onEntry, onGap });
 }
