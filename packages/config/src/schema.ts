@@ -18,6 +18,17 @@ const text = (expected = 'expected a non-empty string') =>
   z.string({ error: expected }).min(1, { error: expected });
 const host = () => text('expected a host name or IP address to listen on');
 
+/** A Host header name pattern: a name or IP address, `[v6]`, `.domain` (and its subdomains), or `*`. */
+function hostPattern() {
+  const expected = 'expected a host name such as gateway.example.com, .example.com, [::1] or * (no port)';
+  return text(expected).refine(
+    (value) => /^(\*|\.?[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*|\[[0-9A-Fa-f:.]+\])$/.test(value),
+    {
+      error: expected,
+    },
+  );
+}
+
 function hasProtocol(value: string, protocols: readonly string[]): URL | undefined {
   try {
     const url = new URL(value);
@@ -392,6 +403,24 @@ export const ConfigSchema = z
           .default([])
           .describe(
             'Browser origins allowed to call the gateway and open its WebSocket, besides its own; requests without an Origin header (non-browser clients) are not affected.',
+          ),
+        allowedHosts: z
+          .array(hostPattern(), {
+            error: 'expected a list of host names such as gateway.example.com, .example.com or *',
+          })
+          .default(['localhost', '.localhost', '127.0.0.1', '[::1]'])
+          .describe(
+            'Host header names the gateway answers to, on any port, besides its listening address (`gateway.host` unless 0.0.0.0 or ::): an exact name or IP address (IPv6 in brackets), `.example.com` for a domain and its subdomains, `*` for any (only behind a proxy that checks Host). Any other Host gets a 403 on every route and on the WebSocket upgrade, so a DNS-rebinding page cannot reach the gateway.',
+          ),
+        maxSockets: positiveInt()
+          .default(1000)
+          .describe(
+            'Open WebSocket connections at most; the upgrade beyond it is refused with a 503 saying so.',
+          ),
+        maxRedisConnections: int(3, 10_000, 'expected an integer from 3 to 10000')
+          .default(128)
+          .describe(
+            'Redis connections the gateway opens at most: two for commands that never block, plus one blocking reader per stream subscribed to (bars of one instrument and timeframe, or ticks of one instrument), shared by every subscription of it. A subscription needing a further stream beyond it gets an UNAVAILABLE error frame.',
           ),
       })
       .prefault({})

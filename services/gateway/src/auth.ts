@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from './gatewayError';
+import { isLoopbackRequest } from './hostPolicy';
 
 /** `read`: bars, ticks, instruments, pipeline; `operator`: read plus backfill requests. */
 export type Scope = 'read' | 'operator';
@@ -8,7 +9,7 @@ export type Scope = 'read' | 'operator';
 export interface GatewayTokens {
   readonly read?: string;
   readonly operator?: string;
-  /** No token configured at all: reads need none (allowed only on a loopback host). */
+  /** No token configured at all and a loopback listening address: reads from loopback need none (authorizeRequest). */
   readonly openReads: boolean;
 }
 
@@ -24,21 +25,40 @@ function sameSecret(given: string, expected: string | undefined): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** The bearer token of a request: `Authorization: Bearer T`, else a `tickline.bearer.<base64url T>` subprotocol. */
+/** The bearer token of an HTTP request: `Authorization: Bearer T` only (a subprotocol means nothing to HTTP). */
 export function requestToken(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
-  if (header !== undefined) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    return match?.[1] ?? '';
-  }
-  const protocols = req.headers['sec-websocket-protocol'];
-  for (const offered of (protocols ?? '').split(',')) {
-    const name = offered.trim();
-    if (name.startsWith(TOKEN_PROTOCOL_PREFIX)) {
-      return Buffer.from(name.slice(TOKEN_PROTOCOL_PREFIX.length), 'base64url').toString();
-    }
-  }
-  return undefined;
+  if (header === undefined) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1] ?? '';
+}
+
+// The canonical base64url of a token: what Buffer.toString('base64url') writes (no padding, nothing else).
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * The bearer token of a WebSocket upgrade: the Authorization header, else one `tickline.bearer.<base64url T>`
+ * subprotocol in exactly that form. Anything else that names the prefix (junk after the token, padding, a
+ * non-canonical or non-UTF-8 encoding, two of them) is a 401, never decoded leniently.
+ */
+export function upgradeToken(req: IncomingMessage): string | undefined {
+  if (req.headers.authorization !== undefined) return requestToken(req);
+  const offered = (req.headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name.toLowerCase().startsWith(TOKEN_PROTOCOL_PREFIX));
+  if (offered.length === 0) return undefined;
+  const malformed = () =>
+    new GatewayError(
+      'UNAUTHORIZED',
+      `offer one subprotocol ${TOKEN_PROTOCOL_PREFIX}<base64url of the token>`,
+    );
+  if (offered.length > 1 || !offered[0]!.startsWith(TOKEN_PROTOCOL_PREFIX)) throw malformed();
+  const encoded = offered[0]!.slice(TOKEN_PROTOCOL_PREFIX.length);
+  if (!BASE64URL.test(encoded)) throw malformed();
+  const token = Buffer.from(encoded, 'base64url').toString('utf8');
+  if (Buffer.from(token, 'utf8').toString('base64url') !== encoded) throw malformed();
+  return token;
 }
 
 /** The scope a token grants, or undefined for an unknown token. */
@@ -50,14 +70,21 @@ export function scopeOf(token: string, tokens: GatewayTokens): Scope | undefined
 
 /**
  * Checks that `token` grants `needed`: 401 without a token or with an unknown one, 403 with a token of a
- * narrower scope. Messages never quote the token.
+ * narrower scope. `open`: this request may read without a token (see authorizeRequest). Messages never quote
+ * the token.
  */
-export function authorize(token: string | undefined, needed: Scope, tokens: GatewayTokens): Scope {
+export function authorize(
+  token: string | undefined,
+  needed: Scope,
+  tokens: GatewayTokens,
+  open = false,
+): Scope {
   if (token === undefined || token === '') {
-    if (needed === 'read' && tokens.openReads) return 'read';
+    if (needed === 'read' && open && tokens.openReads) return 'read';
+    const why = tokens.openReads ? ' (reads are open only to loopback clients naming a loopback host)' : '';
     throw new GatewayError(
       'UNAUTHORIZED',
-      `a bearer token of the ${needed} scope is required (Authorization: Bearer <token>)`,
+      `a bearer token of the ${needed} scope is required (Authorization: Bearer <token>)${why}`,
     );
   }
   const scope = scopeOf(token, tokens);
@@ -66,4 +93,17 @@ export function authorize(token: string | undefined, needed: Scope, tokens: Gate
     throw new GatewayError('FORBIDDEN', 'this needs the operator scope; the token has the read scope only');
   }
   return scope;
+}
+
+/**
+ * authorize for a request: with no token configured, reads are open only when the request both names a
+ * loopback host and comes from a loopback address (isLoopbackRequest).
+ */
+export function authorizeRequest(
+  req: IncomingMessage,
+  needed: Scope,
+  tokens: GatewayTokens,
+  token: string | undefined = requestToken(req),
+): Scope {
+  return authorize(token, needed, tokens, isLoopbackRequest(req));
 }

@@ -6,6 +6,11 @@ export interface GatewayMetrics {
   readonly upgradesRefused: Counter<'status'>;
   readonly connections: Gauge;
   readonly subscriptions: Gauge<'channel'>;
+  /** Subscriptions refused: `per_connection` (maxSubscriptions) or `redis_connections` (maxRedisConnections). */
+  readonly subscriptionsRefused: Counter<'reason'>;
+  /** Redis connections the gateway holds open: read from `redisProbe` on scrape. */
+  readonly redisConnections: Gauge;
+  readonly redisProbe: { read: () => number };
   readonly framesSent: Counter<'type'>;
   readonly partialsDropped: Counter;
   readonly slowConsumerCloses: Counter;
@@ -19,8 +24,10 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
   const registers = [registry];
   const p = 'tickline_gateway_';
   const queueProbe = { read: () => 0 };
+  const redisProbe = { read: () => 0 };
   return {
     queueProbe,
+    redisProbe,
     httpRequests: new Counter({
       name: `${p}http_requests_total`,
       help: 'HTTP requests answered, by route and status.',
@@ -39,6 +46,20 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
       help: 'Active WebSocket subscriptions, by channel.',
       labelNames: ['channel'],
       registers,
+    }),
+    subscriptionsRefused: new Counter({
+      name: `${p}ws_subscriptions_refused_total`,
+      help: 'Subscriptions refused, by reason: per_connection (maxSubscriptions) or redis_connections (maxRedisConnections).',
+      labelNames: ['reason'],
+      registers,
+    }),
+    redisConnections: new Gauge({
+      name: `${p}redis_connections`,
+      help: 'Redis connections the gateway holds open (commands, plus one reader per stream subscribed to).',
+      registers,
+      collect() {
+        this.set(redisProbe.read());
+      },
     }),
     framesSent: new Counter({
       name: `${p}ws_frames_sent_total`,

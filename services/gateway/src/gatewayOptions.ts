@@ -35,7 +35,10 @@ export const GATEWAY_DEFAULTS: GatewayLimits = {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
-/** Tokens from the config; with none configured, reads are open only on a loopback interface. */
+/**
+ * Tokens from the config; with none configured and a loopback listening address, reads are open, to requests
+ * from loopback naming a loopback host only (authorizeRequest).
+ */
 export function tokensFromConfig(config: TicklineConfig): GatewayTokens {
   const { readToken, operatorToken, host } = config.gateway;
   const none = readToken === undefined && operatorToken === undefined;

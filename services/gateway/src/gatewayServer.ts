@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRedis, type RedisClient } from '@tickline/bus';
 import { clientOptionsFromConfig, createClient, type TicklineClient } from '@tickline/client';
@@ -6,10 +6,12 @@ import { createScrubber, redisConnectionSettings, secretsOf, type TicklineConfig
 import { connectDatabase, type Database } from '@tickline/storage';
 import type { Logger } from '@tickline/runtime';
 import type { Registry } from 'prom-client';
-import { createGatewayMetrics } from './gatewayMetrics';
+import { createGatewayMetrics, type GatewayMetrics } from './gatewayMetrics';
+import { HostPolicy } from './hostPolicy';
 import { GATEWAY_DEFAULTS, tokensFromConfig, type GatewayLimits } from './gatewayOptions';
 import { createHttpHandler } from './http/httpHandler';
 import type { BackfillPort } from './http/backfillPort';
+import { sendError } from './http/respond';
 import type { FundamentalsLookup } from './http/routes';
 import { PipelineReader } from './pipeline/pipelineReader';
 import { attachStreamServer, type StreamServer } from './stream/streamServer';
@@ -24,6 +26,8 @@ export interface GatewayOptions {
   readonly fundamentals?: FundamentalsLookup;
   /** The backfill service's queue; absent, backfill requests go to `<prefix>:backfill:requests`. Closed with the gateway. */
   readonly backfill?: BackfillPort;
+  /** CLIENT SETNAME of every Redis connection the gateway opens. Default `tickline-gateway`. */
+  readonly connectionName?: string;
 }
 
 export interface Gateway {
@@ -48,35 +52,57 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const scrub = createScrubber(secretsOf(config).map((s) => s.value));
   const tokens = tokensFromConfig(config);
   const origins = new Set(config.gateway.origins);
-  const redis = createRedis({ ...redisConnectionSettings(config), name: 'tickline-gateway' });
+  const hosts = new HostPolicy(config.gateway.allowedHosts, config.gateway.host);
+  const name = options.connectionName ?? 'tickline-gateway';
+  const redis = createRedis({ ...redisConnectionSettings(config), name });
   const db: Database | undefined =
     config.database.url === undefined
       ? undefined
       : connectDatabase(config.database.url, { max: 4, applicationName: 'tickline-gateway' });
+  const clientOptions = clientOptionsFromConfig(config);
   const client: TicklineClient = createClient({
-    ...clientOptionsFromConfig(config),
+    ...clientOptions,
+    redis: { ...clientOptions.redis, name },
     database: db,
     maxTrackedBars: limits.maxTrackedBars,
+    // The gateway's own connection and the client's command connection are the other two.
+    maxReaders: config.gateway.maxRedisConnections - 2,
   });
+  metrics.redisProbe.read = () => 1 + client.redisConnections;
   const server = createServer(
-    createHttpHandler({
-      deps: {
-        config,
-        redis,
-        stores: { db, cacheDir: config.cache.dir },
-        metrics: options.metrics,
-        pipeline: new PipelineReader(redis, config, options.backfill, db),
-        fundamentals: options.fundamentals,
-        backfill: options.backfill,
-        maxBodyBytes: limits.maxBodyBytes,
-      },
-      tokens,
-      origins,
-      logger,
+    hostChecked(
+      hosts,
       metrics,
-    }),
+      createHttpHandler({
+        deps: {
+          config,
+          redis,
+          stores: { db, cacheDir: config.cache.dir },
+          metrics: options.metrics,
+          pipeline: new PipelineReader(redis, config, options.backfill, db),
+          fundamentals: options.fundamentals,
+          backfill: options.backfill,
+          maxBodyBytes: limits.maxBodyBytes,
+        },
+        tokens,
+        origins,
+        logger,
+        metrics,
+      }),
+    ),
   );
-  const streams = attachStreamServer({ server, client, tokens, origins, limits, metrics, scrub });
+  const streams = attachStreamServer({
+    server,
+    client,
+    tokens,
+    origins,
+    hosts,
+    limits,
+    metrics,
+    scrub,
+    maxSockets: config.gateway.maxSockets,
+    maxRedisConnections: config.gateway.maxRedisConnections,
+  });
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= runAll([
@@ -112,6 +138,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   if (tokens.openReads) logger.warn('gateway: no tokens configured: reads are open (loopback only)');
 
   return { url, streams, redis, close };
+}
+
+/** Every request's Host is checked first (gateway.allowedHosts), before any route, file or token. */
+function hostChecked(
+  hosts: HostPolicy,
+  metrics: GatewayMetrics,
+  handle: (req: IncomingMessage, res: ServerResponse) => void,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    try {
+      hosts.check(req);
+    } catch (error) {
+      sendError(res, error);
+      metrics.httpRequests.inc({ route: 'host', status: String(res.statusCode) });
+      return;
+    }
+    handle(req, res);
+  };
 }
 
 /** Runs every step even when one fails, then rejects with all failures. */

@@ -3,7 +3,9 @@ import { GatewayError } from './gatewayError';
 
 /**
  * Browser requests (they carry Origin) must come from the gateway's own origin or an allowed one, so a
- * page elsewhere cannot drive a user's browser against the gateway. Clients without Origin pass.
+ * page elsewhere cannot drive a user's browser against the gateway. Clients without Origin pass. The gateway's
+ * own origin is `http(s)://<Host>`: sound only because every request's Host was checked first (HostPolicy),
+ * else a DNS-rebinding page (Host and Origin both evil.example:PORT) would pass as same-origin.
  */
 export function checkOrigin(req: IncomingMessage, allowed: ReadonlySet<string>): void {
   const origin = req.headers.origin;

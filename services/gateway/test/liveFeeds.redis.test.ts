@@ -131,6 +131,7 @@ test('a subscription whose acknowledgement overflows the queue (the session clos
     feeds,
     metrics: createGatewayMetrics(createMetricsRegistry()),
     maxSubscriptions: 5,
+    maxRedisConnections: 128,
     maxQueuedFrames: 1,
     highWaterBytes: 1,
     scrub: (text) => text,

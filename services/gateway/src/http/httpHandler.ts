@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@tickline/runtime';
-import { authorize, requestToken, type GatewayTokens } from '../auth';
+import { authorizeRequest, type GatewayTokens } from '../auth';
 import type { GatewayMetrics } from '../gatewayMetrics';
 import { GatewayError } from '../gatewayError';
 import { checkOrigin } from '../originPolicy';
@@ -49,7 +49,7 @@ async function dispatch(
   }
   const { route, params } = matchRoute(method, url.pathname);
   checkOrigin(req, options.origins);
-  if (route.scope !== 'public') authorize(requestToken(req), route.scope, options.tokens);
+  if (route.scope !== 'public') authorizeRequest(req, route.scope, options.tokens);
   await route.handle({ req, res, url, params, deps: options.deps });
   return route.path;
 }

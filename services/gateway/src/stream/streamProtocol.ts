@@ -41,6 +41,7 @@ export type StreamErrorCode =
   | 'TOO_MANY_SUBSCRIPTIONS'
   | 'INVALID_ARGUMENT'
   | 'SUBSCRIPTION_FAILED'
+  | 'UNAVAILABLE'
   | 'SLOW_CONSUMER';
 
 export class FrameError extends Error {

@@ -2,10 +2,11 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TicklineClient } from '@tickline/client';
 import { WebSocketServer } from 'ws';
-import { authorize, requestToken, STREAM_PROTOCOL, type GatewayTokens } from '../auth';
+import { authorizeRequest, STREAM_PROTOCOL, upgradeToken, type GatewayTokens } from '../auth';
 import { GatewayError } from '../gatewayError';
 import type { GatewayMetrics } from '../gatewayMetrics';
 import type { GatewayLimits } from '../gatewayOptions';
+import type { HostPolicy } from '../hostPolicy';
 import { checkOrigin } from '../originPolicy';
 import { LiveFeeds } from './liveFeeds';
 import { StreamSession } from './streamSession';
@@ -17,7 +18,12 @@ export interface StreamServerOptions {
   readonly client: TicklineClient;
   readonly tokens: GatewayTokens;
   readonly origins: ReadonlySet<string>;
+  readonly hosts: HostPolicy;
   readonly limits: GatewayLimits;
+  /** Open WebSockets at most (gateway.maxSockets); the upgrade beyond is a 503. */
+  readonly maxSockets: number;
+  /** gateway.maxRedisConnections, named in the error frame of a subscription refused for want of one. */
+  readonly maxRedisConnections: number;
   readonly metrics: GatewayMetrics;
   readonly scrub: (text: string) => string;
 }
@@ -30,7 +36,13 @@ export interface StreamServer {
 /** Refuses an upgrade with a plain HTTP response (the socket never becomes a WebSocket). */
 function refuse(socket: Duplex, error: GatewayError): void {
   const body = JSON.stringify(error.toJSON());
-  const reason = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' }[error.status] ?? 'Bad Request';
+  const reasons: Record<number, string> = {
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    503: 'Service Unavailable',
+  };
+  const reason = reasons[error.status] ?? 'Bad Request';
   const auth = error.status === 401 ? 'WWW-Authenticate: Bearer realm="tickline"\r\n' : '';
   socket.end(
     `HTTP/1.1 ${error.status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n${auth}` +
@@ -38,13 +50,20 @@ function refuse(socket: Duplex, error: GatewayError): void {
   );
 }
 
-/** Path, Origin and token are checked on the HTTP upgrade request, before any WebSocket exists. */
-function checkUpgrade(req: IncomingMessage, options: StreamServerOptions): void {
+/** Host, path, Origin, token and room are checked on the HTTP upgrade request, before any WebSocket exists. */
+function checkUpgrade(req: IncomingMessage, options: StreamServerOptions, open: number): void {
+  options.hosts.check(req);
   const path = new URL(req.url ?? '/', 'http://gateway').pathname;
   if (path !== STREAM_PATH)
     throw new GatewayError('NOT_FOUND', `no WebSocket endpoint ${path}; use ${STREAM_PATH}`);
   checkOrigin(req, options.origins);
-  authorize(requestToken(req), 'read', options.tokens);
+  authorizeRequest(req, 'read', options.tokens, upgradeToken(req));
+  if (open >= options.maxSockets) {
+    throw new GatewayError(
+      'UNAVAILABLE',
+      `the gateway holds ${options.maxSockets} WebSocket connections, its maximum (gateway.maxSockets); try again later`,
+    );
+  }
 }
 
 /** Serves /v1/stream on the gateway's HTTP server: authenticated upgrades, sessions, ping-based liveness. */
@@ -64,7 +83,7 @@ export function attachStreamServer(options: StreamServerOptions): StreamServer {
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     try {
-      checkUpgrade(req, options);
+      checkUpgrade(req, options, sessions.size);
     } catch (error) {
       const refusal =
         error instanceof GatewayError ? error : new GatewayError('BAD_REQUEST', 'bad upgrade request');
@@ -78,6 +97,7 @@ export function attachStreamServer(options: StreamServerOptions): StreamServer {
         feeds,
         metrics,
         maxSubscriptions: limits.maxSubscriptions,
+        maxRedisConnections: options.maxRedisConnections,
         maxQueuedFrames: limits.maxQueuedFrames,
         highWaterBytes: limits.highWaterBytes,
         scrub: options.scrub,

@@ -1,4 +1,4 @@
-import type { BarEvent, TicklineClient } from '@tickline/client';
+import { ClientError, type BarEvent, type TicklineClient } from '@tickline/client';
 import { map, type Observable, type Subscription } from 'rxjs';
 import WebSocket from 'ws';
 import type { GatewayMetrics } from '../gatewayMetrics';
@@ -19,6 +19,8 @@ export interface SessionOptions {
   readonly feeds: LiveFeeds;
   readonly metrics: GatewayMetrics;
   readonly maxSubscriptions: number;
+  /** gateway.maxRedisConnections: named when a subscription is refused for want of a stream reader. */
+  readonly maxRedisConnections: number;
   readonly maxQueuedFrames: number;
   readonly highWaterBytes: number;
   /** Applied to every error message sent, so no secret leaves through a frame. */
@@ -115,6 +117,7 @@ export class StreamSession {
     if (this.subs.has(frame.id))
       throw new FrameError('DUPLICATE_ID', `subscription ${frame.id} exists already`, frame.id);
     if (this.subs.size >= this.options.maxSubscriptions) {
+      this.options.metrics.subscriptionsRefused.inc({ reason: 'per_connection' });
       throw new FrameError(
         'TOO_MANY_SUBSCRIPTIONS',
         `at most ${this.options.maxSubscriptions} subscriptions per connection`,
@@ -137,31 +140,52 @@ export class StreamSession {
     } catch (error) {
       throw new FrameError('INVALID_ARGUMENT', (error as Error).message, frame.id);
     }
-    // Acknowledged before the first data frame: the subscription below may deliver synchronously.
-    this.send({ text: JSON.stringify({ type: 'subscribed', id: frame.id, channel: frame.channel }) });
+    // Subscribed first, acknowledged after: a subscription refused at once (no stream reader left under the
+    // Redis cap) gets its error frame alone. What it delivers before the acknowledgement waits for it.
+    let early: T[] | undefined = [];
+    let refused: unknown;
+    const deliver = (value: T) => {
+      const out = toFrame(value);
+      if (out !== undefined) this.send(out);
+    };
     const subscription = source.subscribe({
-      next: (value) => {
-        const out = toFrame(value);
-        if (out !== undefined) this.send(out);
-      },
+      next: (value) => (early ? early.push(value) : deliver(value)),
       error: (error: unknown) => {
+        if (early) return void (refused = error);
         this.forget(frame.id);
-        this.send({
-          text: errorFrame(
-            'SUBSCRIPTION_FAILED',
-            this.options.scrub((error as Error).message ?? String(error)),
-            frame.id,
-          ),
-        });
+        this.send({ text: errorFrame('SUBSCRIPTION_FAILED', this.failure(error), frame.id) });
       },
       complete: () => this.forget(frame.id),
     });
+    const pending = early;
+    early = undefined;
+    if (refused !== undefined) throw this.refusal(refused, frame.id);
+    this.send({ text: JSON.stringify({ type: 'subscribed', id: frame.id, channel: frame.channel }) });
+    pending.forEach(deliver);
     if (subscription.closed) return;
     // The acknowledgement overflowed the queue and closed the session: nothing would ever end this
     // subscription (and a shared feed would keep running for it).
     if (this.closed) return subscription.unsubscribe();
     this.subs.set(frame.id, { channel: frame.channel, subscription });
     this.options.metrics.subscriptions.inc({ channel: frame.channel });
+  }
+
+  private failure(error: unknown): string {
+    return this.options.scrub((error as Error).message ?? String(error));
+  }
+
+  /** The error frame of a subscription that failed as it started. */
+  private refusal(error: unknown, id: string): FrameError {
+    if (error instanceof ClientError && error.code === 'TOO_MANY_READERS') {
+      this.options.metrics.subscriptionsRefused.inc({ reason: 'redis_connections' });
+      return new FrameError(
+        'UNAVAILABLE',
+        `every Redis connection of the gateway is in use (gateway.maxRedisConnections ${this.options.maxRedisConnections}): ` +
+          'a stream no one reads yet cannot be opened now; try again later',
+        id,
+      );
+    }
+    return new FrameError('SUBSCRIPTION_FAILED', this.failure(error), id);
   }
 
   /**
