@@ -20,3 +20,5 @@ export * from './consumerGroups';
 export * from './bullConnection';
 export * from './lease';
 export * from './idleConsumers';
+export * from './spool';
+export * from './fifo';

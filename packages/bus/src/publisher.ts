@@ -1,8 +1,10 @@
 import { msgpackCodec, type Codec } from './codec';
+import { Fifo } from './fifo';
 import { assignIds, entrySizes } from './publisherBatch';
 import { loadLastIds, sendEntries, verifyRefused, type OutgoingEntry } from './publisherSend';
 import { reconnectDelay, silentBusLogger, type BusLogger, type RedisClient } from './redisClient';
-import { formatStreamId, type StreamId } from './streamId';
+import { type Spool } from './spool';
+import { compareStreamIds, formatStreamId, nextStreamId, ZERO_ID, type StreamId } from './streamId';
 import { TRIM_DEFAULTS, type TrimOptions, type TrimReport } from './trimPolicy';
 import { trimStream } from './trimStream';
 
@@ -26,8 +28,23 @@ export interface StreamPublisherOptions {
   readonly maxRecordsPerEntry?: number;
   /** How long a partial entry waits for more records before it is sent, in ms. Default 2. */
   readonly lingerMs?: number;
-  /** Records buffered or unacknowledged at most; `publish` waits beyond it (backpressure). Default 100000. */
+  /**
+   * Records buffered or unacknowledged in memory at most. Beyond it a record goes to `spool` when there is
+   * one, else `publish` waits (backpressure: a producer that does not await its publishes needs a spool).
+   * Default 100000.
+   */
   readonly maxBufferedRecords?: number;
+  /**
+   * Where records go beyond `maxBufferedRecords`: written as entries with their final explicit ids, read back
+   * in order once memory has room again (what an earlier process left in it is sent first).
+   */
+  readonly spool?: Spool;
+  /** Records that fit neither in memory nor in the spool's disk budget: the caller reports them as a gap. */
+  readonly onDrop?: (key: string, records: readonly unknown[]) => void;
+  /** The stream's records are kept again after drops: the span reported through `onDrop` is complete. */
+  readonly onDropEnd?: (key: string) => void;
+  /** Entries sent in one round trip at most, so a backlog never makes one round trip outlast the command timeout. Default 64. */
+  readonly maxEntriesPerRoundTrip?: number;
   /** Delay before re-sending after a failed round trip: doubles from here, with jitter. Default 50 ms. */
   readonly retryBaseMs?: number;
   /** Default 2000 ms. */
@@ -49,6 +66,7 @@ export const PUBLISHER_DEFAULTS = {
   maxRecordsPerEntry: 256,
   lingerMs: 2,
   maxBufferedRecords: 100_000,
+  maxEntriesPerRoundTrip: 64,
   retryBaseMs: 50,
   retryMaxMs: 2000,
   closeTimeoutMs: 10_000,
@@ -58,7 +76,12 @@ interface Entry {
   readonly key: string;
   id: StreamId | undefined;
   payload: Buffer | undefined;
-  readonly records: unknown[];
+  /** Empty for an entry read back from the spool: it carries its payload and count only. */
+  readonly records: readonly unknown[];
+  readonly count: number;
+  /** Read back from the spool: the spool offset just past it, committed once it is stored. */
+  readonly spoolEnd?: number;
+  acked?: boolean;
   /** Publish sequence of its oldest record (a lower bound): `flush()` waits on it. */
   readonly firstSeq: number;
   readonly bufferedAt: number;
@@ -72,6 +95,13 @@ interface StreamState {
   bufferSince: number;
   /** The last id given out; learned from Redis at first use, then kept: we are the only writer. */
   lastId: StreamId | undefined;
+  /** Whether `lastId` has been compared with the stream's top in Redis. */
+  learned: boolean;
+  /** Records bound for the spool, not yet a whole entry. */
+  spill: unknown[];
+  spillSince: number;
+  /** Its last spill batch was dropped (`onDrop`); `onDropEnd` follows once one is kept. */
+  dropping: boolean;
   /** Cut, not yet acknowledged, in send order. */
   entries: Entry[];
   touched: boolean;
@@ -97,10 +127,20 @@ export class StreamPublisher {
   private readonly maxPerEntry: number;
   private readonly lingerMs: number;
   private readonly maxBuffered: number;
+  private readonly maxPerRoundTrip: number;
   private readonly logger: BusLogger;
   private readonly now: () => number;
   private readonly streams = new Map<string, StreamState>();
-  private readonly waiting: Waiting[] = [];
+  private readonly waiting = new Fifo<Waiting>();
+  /** Entries read back from the spool, in spool order, until they are committed. */
+  private readonly drained = new Fifo<Entry>();
+  /** While true every new record goes to the spool (behind what it holds), until it is read back whole. */
+  private spilling = false;
+  private readonly onReady = () => {
+    this.connectedOnce = true;
+    this.retryNow();
+  };
+  private connectedOnce = false;
   private readonly flushWaiters: { target: number; resolve: () => void }[] = [];
   private outstanding = 0;
   private nextSeq = 0;
@@ -108,6 +148,7 @@ export class StreamPublisher {
   private flushing: Promise<void> | undefined;
   private flushAgain = false;
   private failures = 0;
+  private firstFailureAt = 0;
   private lingerTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private trimTimer: NodeJS.Timeout | undefined;
@@ -126,6 +167,9 @@ export class StreamPublisher {
     /** Entries that had to take a new id (a later entry was stored while they failed). */
     reassigned: 0,
     lostByTrim: 0,
+    /** Records written to the spool, and records dropped because its disk budget was spent. */
+    spilled: 0,
+    dropped: 0,
   };
 
   constructor(
@@ -136,6 +180,7 @@ export class StreamPublisher {
     this.maxPerEntry = options.maxRecordsPerEntry ?? PUBLISHER_DEFAULTS.maxRecordsPerEntry;
     this.lingerMs = options.lingerMs ?? PUBLISHER_DEFAULTS.lingerMs;
     this.maxBuffered = options.maxBufferedRecords ?? PUBLISHER_DEFAULTS.maxBufferedRecords;
+    this.maxPerRoundTrip = options.maxEntriesPerRoundTrip ?? PUBLISHER_DEFAULTS.maxEntriesPerRoundTrip;
     this.logger = options.logger ?? silentBusLogger;
     this.now = options.now ?? Date.now;
     if (this.maxPerEntry < 1 || this.maxBuffered < 1)
@@ -145,17 +190,36 @@ export class StreamPublisher {
       this.trimTimer = setInterval(() => void this.trimNow().catch(() => undefined), trimEvery);
       this.trimTimer.unref();
     }
+    redis.on('ready', this.onReady);
+    // What an earlier process left in the spool goes out first.
+    if (options.spool?.hasUnread) {
+      this.spilling = true;
+      this.kick();
+    }
   }
 
-  /** Records buffered or sent and not yet acknowledged: never above `maxBufferedRecords`. */
+  /** Records buffered or sent and not yet acknowledged, in memory: never above `maxBufferedRecords`. */
   get buffered(): number {
     return this.outstanding;
   }
 
-  /** Resolves once the record is accepted into the buffer (at once unless the buffer is full). */
+  /** Since when round trips keep failing (Redis unreachable or not answering); undefined while they succeed. */
+  get failingSince(): number | undefined {
+    return this.failures > 0 ? this.firstFailureAt : undefined;
+  }
+
+  /**
+   * Resolves once the record is accepted into memory or the spool (at once, unless memory is full and
+   * there is no spool).
+   */
   publish(key: string, record: unknown): Promise<void> {
     if (this.closing) return Promise.reject(new Error(`publisher is closed: cannot publish to ${key}`));
     const seq = this.nextSeq++;
+    const spool = this.options.spool;
+    if (spool && (this.spilling || this.outstanding >= this.maxBuffered)) {
+      this.spillOne(this.streams.get(key) ?? this.stream(key), record, spool);
+      return RESOLVED;
+    }
     if (this.waiting.length === 0 && this.outstanding < this.maxBuffered) {
       this.acceptOne(this.streams.get(key) ?? this.stream(key), record, seq);
       return RESOLVED;
@@ -166,6 +230,10 @@ export class StreamPublisher {
   /** Publishes records of one stream in order; resolves once all are accepted. */
   publishMany(key: string, records: readonly unknown[]): Promise<void> {
     if (this.closing) return Promise.reject(new Error(`publisher is closed: cannot publish to ${key}`));
+    if (this.options.spool) {
+      for (const record of records) void this.publish(key, record);
+      return RESOLVED;
+    }
     const seq = this.nextSeq;
     this.nextSeq += records.length;
     if (records.length === 0) return RESOLVED;
@@ -208,6 +276,10 @@ export class StreamPublisher {
         bufferFirstSeq: 0,
         bufferSince: 0,
         lastId: undefined,
+        learned: false,
+        spill: [],
+        spillSince: 0,
+        dropping: false,
         entries: [],
         touched: false,
       };
@@ -241,7 +313,7 @@ export class StreamPublisher {
   /** Moves waiting publishes into the buffers while there is room, in call order. */
   private pump(): void {
     while (this.waiting.length > 0 && this.outstanding < this.maxBuffered) {
-      const item = this.waiting[0]!;
+      const item = this.waiting.peek()!;
       const count = Math.min(item.records.length - item.offset, this.maxBuffered - this.outstanding);
       this.accept(this.stream(item.key), item.records, item.offset, count, item.seq + item.offset);
       item.offset += count;
@@ -275,10 +347,12 @@ export class StreamPublisher {
 
   private afterFlush(ok: boolean): void {
     this.flushing = undefined;
+    this.commitDrained();
+    this.drain();
     this.pump();
     this.settleFlushWaiters();
     if (!ok) {
-      this.failures++;
+      if (this.failures++ === 0) this.firstFailureAt = this.now();
       const delay = reconnectDelay(
         this.failures,
         this.options.retryBaseMs ?? PUBLISHER_DEFAULTS.retryBaseMs,
@@ -322,35 +396,31 @@ export class StreamPublisher {
       for (const size of sizes) {
         const records = stream.buffer.slice(offset, offset + size);
         offset += size;
-        const entry = { key: stream.key, id: undefined, payload: undefined, records, attempts: 0 };
+        const count = records.length;
+        const entry = { key: stream.key, id: undefined, payload: undefined, records, count, attempts: 0 };
         stream.entries.push({ ...entry, firstSeq: stream.bufferFirstSeq, bufferedAt: stream.bufferSince });
       }
       if (offset > 0) stream.buffer = stream.buffer.slice(offset);
     }
   }
 
-  /** One round trip for every unacknowledged entry. False when something must be re-sent later. */
+  /** One round trip for the oldest unacknowledged entries. False when something must be re-sent later. */
   private async flushOnce(): Promise<boolean> {
     this.cutEntries();
     const streams = [...this.streams.values()].filter((s) => s.entries.length > 0);
     if (streams.length === 0) return true;
+    // Root cause of issue 17's stall (with the quadratic wait queue, see Fifo): a command given to a client
+    // that is not connected waits in ioredis' offline queue and stays there after its timeout rejected it.
+    // Each retry round during an outage added a copy of every unacknowledged entry; on reconnect all of them
+    // went out at once. So nothing is sent until the connection is ready again.
+    if (!isReady(this.redis)) return this.notReady();
+    this.connectedOnce = true;
     try {
       await this.learnLastIds(streams);
     } catch (error) {
       return this.failed('reading stream tops', error);
     }
-    const sent: [StreamState, Entry][] = [];
-    const now = this.now();
-    for (const stream of streams) {
-      const fresh = stream.entries.filter((e) => e.id === undefined);
-      const ids = assignIds(stream.lastId!, now, fresh.length);
-      fresh.forEach((entry, i) => {
-        entry.id = ids[i]!;
-        entry.payload ??= this.codec.encode(entry.records);
-      });
-      if (ids.length > 0) stream.lastId = ids[ids.length - 1];
-      for (const entry of stream.entries) sent.push([stream, entry]);
-    }
+    const sent = this.nextRoundTrip(streams);
     const outcomes = await sendEntries(
       this.redis,
       sent.map(([, entry]) => outgoing(entry)),
@@ -369,14 +439,43 @@ export class StreamPublisher {
     return ok || this.failed('sending entries', new Error(`${sent.length} entries, some unacknowledged`));
   }
 
+  /** The oldest entries of every stream, `maxEntriesPerRoundTrip` in all (at least one per stream). */
+  private nextRoundTrip(streams: readonly StreamState[]): [StreamState, Entry][] {
+    const now = this.now();
+    const perStream = Math.max(1, Math.floor(this.maxPerRoundTrip / streams.length));
+    const sent: [StreamState, Entry][] = [];
+    for (const stream of streams) {
+      this.assignIds(stream, now);
+      for (const entry of stream.entries.slice(0, perStream)) sent.push([stream, entry]);
+    }
+    return sent;
+  }
+
+  /** Ids (in order, above every id given out) and payloads for the stream's entries that have none yet. */
+  private assignIds(stream: StreamState, now: number): void {
+    const fresh = stream.entries.filter((e) => e.id === undefined);
+    if (fresh.length === 0) return;
+    const ids = assignIds(stream.lastId ?? ZERO_ID, now, fresh.length);
+    fresh.forEach((entry, i) => {
+      entry.id = ids[i]!;
+      entry.payload ??= this.codec.encode(entry.records);
+    });
+    stream.lastId = ids[ids.length - 1];
+  }
+
+  /** Ids given out before (from the spool, or while Redis was down) stay when they are above the top. */
   private async learnLastIds(streams: readonly StreamState[]): Promise<void> {
-    const unknown = streams.filter((s) => s.lastId === undefined);
+    const unknown = streams.filter((s) => !s.learned);
     if (unknown.length === 0) return;
     const ids = await loadLastIds(
       this.redis,
       unknown.map((s) => s.key),
     );
-    unknown.forEach((stream, i) => (stream.lastId = ids[i]));
+    unknown.forEach((stream, i) => {
+      const top = ids[i]!;
+      if (!stream.lastId || compareStreamIds(top, stream.lastId) > 0) stream.lastId = top;
+      stream.learned = true;
+    });
   }
 
   /** Entries refused as not above the top: stored before (ack), or stranded behind a gap (new id, re-send). */
@@ -409,7 +508,8 @@ export class StreamPublisher {
   private acknowledge(stream: StreamState, entry: Entry): void {
     const index = stream.entries.indexOf(entry);
     if (index >= 0) stream.entries.splice(index, 1);
-    const count = entry.records.length;
+    const count = entry.count;
+    entry.acked = true;
     this.outstanding -= count;
     this.stats.entries++;
     this.stats.records += count;
@@ -441,7 +541,7 @@ export class StreamPublisher {
       if (s.buffer.length > 0) lowest = Math.min(lowest, s.bufferFirstSeq);
       for (const e of s.entries) lowest = Math.min(lowest, e.firstSeq);
     }
-    const head = this.waiting[0];
+    const head = this.waiting.peek();
     return head ? Math.min(lowest, head.seq + head.offset) : lowest;
   }
 
@@ -458,6 +558,8 @@ export class StreamPublisher {
 
   private async trimKeys(keys: readonly string[]): Promise<TrimReport[]> {
     const reports: TrimReport[] = [];
+    // A trim sent while disconnected would wait in the offline queue like an XADD (see flushOnce).
+    if (!isReady(this.redis)) return reports;
     for (const key of keys) {
       try {
         const report = await trimStream(this.redis, key, this.options.trim);
@@ -482,13 +584,19 @@ export class StreamPublisher {
     const timeout = new Promise<'timeout'>(
       (resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)),
     );
-    if ((await Promise.race([this.flush(), timeout])) === 'timeout') {
-      problem = new Error(
-        `publisher closed with ${this.unacknowledged()} records unacknowledged after ${timeoutMs} ms`,
-      );
-    }
+    const timedOut = (await Promise.race([this.flush(), timeout])) === 'timeout';
     clearTimeout(timer);
     this.stopped = true;
+    this.redis.off('ready', this.onReady);
+    const spool = this.options.spool;
+    const left = this.unacknowledged();
+    if (spool) {
+      this.commitDrained();
+      const kept = this.spillLeftovers(spool);
+      if (kept > 0) this.logger.warn('publisher closed: unacknowledged records kept in the spool', { kept });
+    } else if (timedOut) {
+      problem = new Error(`publisher closed with ${left} records unacknowledged after ${timeoutMs} ms`);
+    }
     for (const t of [this.lingerTimer, this.retryTimer]) clearTimeout(t);
     clearInterval(this.trimTimer);
     await this.trimming?.catch(() => undefined);
@@ -500,10 +608,156 @@ export class StreamPublisher {
   }
 
   private unacknowledged(): number {
-    return this.outstanding + this.waiting.reduce((n, w) => n + w.records.length - w.offset, 0);
+    let n = this.outstanding;
+    for (const w of this.waiting) n += w.records.length - w.offset;
+    return n;
+  }
+
+  // ---- the spool: bound or spill ----
+
+  /** A record beyond the memory bound: into its stream's spill batch, written to the spool once whole. */
+  private spillOne(stream: StreamState, record: unknown, spool: Spool): void {
+    if (!this.spilling) this.startSpilling();
+    if (stream.spill.length === 0) stream.spillSince = this.now();
+    stream.spill.push(record);
+    if (stream.spill.length >= this.maxPerEntry) this.writeSpill(stream, spool);
+  }
+
+  /** Ids follow publish order: every record in memory gets its entry and id before the first one spilled. */
+  private startSpilling(): void {
+    this.spilling = true;
+    this.forceSeq = Math.max(this.forceSeq, this.nextSeq);
+    this.cutEntries();
+    const now = this.now();
+    for (const stream of this.streams.values()) this.assignIds(stream, now);
+  }
+
+  /** The stream's spill batch as one entry with its final id, on disk; reported as dropped when over budget. */
+  private writeSpill(stream: StreamState, spool: Spool): void {
+    const records = stream.spill;
+    stream.spill = [];
+    const id = nextStreamId(stream.lastId ?? ZERO_ID, this.now());
+    const payload = this.codec.encode(records);
+    const entry = { key: stream.key, id, count: records.length, bufferedAt: stream.spillSince, payload };
+    if (spool.append(entry)) {
+      stream.lastId = id;
+      this.stats.spilled += records.length;
+      this.dropEnded(stream);
+      return;
+    }
+    this.stats.dropped += records.length;
+    stream.dropping = true;
+    this.options.onDrop?.(stream.key, records);
+  }
+
+  private dropEnded(stream: StreamState): void {
+    if (!stream.dropping) return;
+    stream.dropping = false;
+    this.options.onDropEnd?.(stream.key);
+  }
+
+  /** Reads the spool back while memory has room; spilling ends once it is read whole and memory takes the rest. */
+  private drain(): void {
+    const spool = this.options.spool;
+    if (!spool || !this.spilling || this.stopped) return;
+    this.readBack(spool);
+    if (spool.hasUnread) return;
+    let rest = 0;
+    for (const stream of this.streams.values()) rest += stream.spill.length;
+    if (this.outstanding + rest > this.maxBuffered) return;
+    this.spilling = false;
+    for (const stream of this.streams.values()) {
+      const records = stream.spill;
+      stream.spill = [];
+      for (const record of records) this.acceptOne(stream, record, this.nextSeq++);
+      this.dropEnded(stream);
+    }
+  }
+
+  private readBack(spool: Spool): void {
+    while (spool.hasUnread && this.outstanding < this.maxBuffered) {
+      // One entry even when it is larger than the room left, if memory is empty: never stuck.
+      const reads = spool.read(this.maxBuffered - this.outstanding, this.outstanding === 0);
+      if (reads.length === 0) return;
+      for (const { entry, end } of reads) {
+        const stream = this.stream(entry.key);
+        const { id, payload, count, bufferedAt } = entry;
+        const drained: Entry = {
+          ...{ key: entry.key, id, payload, records: [], count, bufferedAt, attempts: 0, spoolEnd: end },
+          firstSeq: Number.MAX_SAFE_INTEGER, // not awaited by `flush()`: spilled records never were
+        };
+        stream.entries.push(drained);
+        this.drained.push(drained);
+        this.outstanding += count;
+        if (!stream.lastId || compareStreamIds(id, stream.lastId) > 0) stream.lastId = id;
+      }
+    }
+  }
+
+  /** Commits the spool up to the last entry read back that is stored, with all before it. */
+  private commitDrained(): void {
+    let end = -1;
+    let entries = 0;
+    let records = 0;
+    while (this.drained.peek()?.acked) {
+      const entry = this.drained.shift()!;
+      [end, entries, records] = [entry.spoolEnd!, entries + 1, records + entry.count];
+    }
+    if (entries > 0) this.options.spool?.commit(end, entries, records);
+  }
+
+  /**
+   * At close: what is still in memory goes to the spool, so the next start sends it. Entries read back from
+   * the spool are not written again (they are still in it, uncommitted).
+   */
+  private spillLeftovers(spool: Spool): number {
+    this.forceSeq = this.nextSeq;
+    this.cutEntries();
+    let kept = 0;
+    const now = this.now();
+    for (const stream of this.streams.values()) {
+      this.assignIds(stream, now);
+      for (const e of stream.entries) {
+        if (e.spoolEnd !== undefined) continue;
+        const entry = {
+          key: e.key,
+          id: e.id!,
+          count: e.count,
+          bufferedAt: e.bufferedAt,
+          payload: e.payload!,
+        };
+        if (spool.append(entry)) kept += e.count;
+        else this.options.onDrop?.(e.key, e.records);
+      }
+      if (stream.spill.length > 0) this.writeSpill(stream, spool);
+    }
+    return kept;
+  }
+
+  /** An attempt that could not go out: counted and logged, except while the client makes its first connection. */
+  private notReady(): false {
+    if (!this.connectedOnce) return false;
+    this.stats.failedRoundTrips++;
+    this.logger.warn('publisher: Redis connection not ready; sending after a backoff', {
+      attempt: this.failures + 1,
+      unacknowledged: this.outstanding,
+    });
+    return false;
+  }
+
+  private retryNow(): void {
+    if (!this.retryTimer) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.kick();
   }
 }
 
 function outgoing(entry: Entry): OutgoingEntry {
-  return { key: entry.key, id: entry.id!, payload: entry.payload!, count: entry.records.length };
+  return { key: entry.key, id: entry.id!, payload: entry.payload!, count: entry.count };
+}
+
+/** A Cluster is ready once its slots are known; a node connection going down shows as a failed command. */
+function isReady(redis: RedisClient): boolean {
+  return redis.status === 'ready';
 }

@@ -44,6 +44,9 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   bind('TICKLINE_LOG_LEVEL', 'log.level'),
   bind('TICKLINE_HEARTBEAT_INTERVAL_MS', 'runtime.heartbeatIntervalMs', 'int'),
   bind('TICKLINE_SINK_CONSUMER', 'sink.consumer'),
+  bind('TICKLINE_PUBLISHER_MAX_BUFFERED', 'bus.publisher.maxBuffered', 'int'),
+  bind('TICKLINE_SPOOL_DIR', 'bus.publisher.spool.dir'),
+  bind('TICKLINE_SPOOL_MAX_BYTES', 'bus.publisher.spool.maxBytes', 'int'),
   ...VENUE_NAMES.flatMap((venue) => [
     bind(`TICKLINE_${venue.toUpperCase()}_WS_URL`, `venues.${venue}.wsUrl`),
     bind(`TICKLINE_${venue.toUpperCase()}_REST_URL`, `venues.${venue}.restUrl`),

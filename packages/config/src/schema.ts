@@ -217,7 +217,24 @@ const BusSchema = z
           .describe('How long a partial batch waits for more records before it is flushed.'),
         maxBuffered: positiveInt()
           .default(100000)
-          .describe('Records held in memory before `publish` makes the producer wait (backpressure).'),
+          .describe(
+            'Records held in memory, unacknowledged by Redis, at most. Beyond it the ingestor writes records to its spool (`spool.dir`); producers without a spool wait (backpressure).',
+          ),
+        spool: z
+          .strictObject({
+            dir: text()
+              .default('./.tickline/spool')
+              .describe(
+                'Directory of the ingestor spool (file `ingestor-<prefix>.spool`): records beyond `maxBuffered` while Redis is down or slow, sent in order with their entry ids once it is back, and at the next start if the ingestor stopped first. One ingestor per prefix and directory (a lock file says which process holds it). Relative paths resolve against the working directory.',
+              ),
+            maxBytes: int(0, Number.MAX_SAFE_INTEGER, 'expected an integer >= 0 (bytes)')
+              .default(1073741824)
+              .describe(
+                'Disk budget of the spool file. Records beyond it are dropped and published to the gaps stream (cause `spool-full`) for backfill; 0 spools nothing.',
+              ),
+          })
+          .prefault({})
+          .describe('Ingestor spool.'),
       })
       .prefault({})
       .describe('Stream publisher.'),

@@ -1,5 +1,6 @@
 import { Counter, type Registry } from 'prom-client';
 import { BucketedHistogram } from './bucketedHistogram';
+import { registerSpoolMetrics, type PublisherSnapshot } from './spoolMetrics';
 
 /** What the ingestor counts; the prom-client implementation is {@link registerIngestMetrics}. */
 export interface IngestMetrics {
@@ -9,6 +10,8 @@ export interface IngestMetrics {
   gap(venue: string): void;
   /** Seconds from a trade's venue event time to the XADD acknowledgement of its entry. */
   latency(seconds: number): void;
+  /** Where the publisher and spool gauges read from on each scrape (zeros until set). */
+  watchPublisher(read: () => PublisherSnapshot): void;
 }
 
 /**
@@ -65,6 +68,8 @@ export function registerIngestMetrics(registry: Registry): IngestMetrics {
     labelNames: ['venue'],
     registers,
   });
+  let readPublisher = (): PublisherSnapshot => ({ buffered: 0, spool: undefined, dropped: 0, now: 0 });
+  registerSpoolMetrics(registry, () => readPublisher());
   const latency = new BucketedHistogram(
     'tickline_ingest_latency_seconds',
     'Venue event time of a trade to the XADD acknowledgement of its entry.',
@@ -81,5 +86,6 @@ export function registerIngestMetrics(registry: Registry): IngestMetrics {
     reconnect: (venue) => reconnects.labels(venue).inc(),
     gap: (venue) => gaps.labels(venue).inc(),
     latency: (seconds) => latency.observe(seconds),
+    watchPublisher: (read) => (readPublisher = read),
   };
 }

@@ -1,11 +1,13 @@
 import {
   StreamPublisher,
   type RedisClient,
+  type Spool,
   type StreamKeys,
   type StreamPublisherOptions,
 } from '@tickline/bus';
 import type { Quote, Trade } from '@tickline/core';
 import type { FeedEvent, FeedGap, FeedReject, LiveFeed, TradeAmendment } from '@tickline/venues';
+import { DroppedSpans, type SpoolGap } from './droppedSpans';
 import type { IngestMetrics } from './ingestMetrics';
 import { LatencyTracker } from './latencyTracker';
 
@@ -33,15 +35,22 @@ export interface IngestorOptions {
   readonly logger: IngestorLogger;
   /** [wall] */
   readonly clock?: IngestClock;
-  /** Batching of the one publisher every record goes through (`onAck` is the ingestor's). */
-  readonly publisher?: Omit<StreamPublisherOptions, 'onAck'>;
+  /** Batching of the one publisher every record goes through (`onAck` and the drop callbacks are the ingestor's). */
+  readonly publisher?: Omit<StreamPublisherOptions, 'onAck' | 'spool' | 'onDrop' | 'onDropEnd'>;
+  /**
+   * Where records beyond `publisher.maxBufferedRecords` go (`stop()` closes it); what its budget cannot take
+   * is published as `spool-full` gaps. Without one, publishing beyond the bound waits in memory, unbounded:
+   * only for tests and benchmarks that never outpace Redis.
+   */
+  readonly spool?: Spool;
 }
 
 /**
  * Publishes what venue feeds emit: trades to `ticks:{venue:SYMBOL}`, quotes to `quotes:{...}`, gaps to
- * `gaps`, rejected frames to `dlq:<venue>`, all through one batching publisher, so nothing is dropped
- * while Redis is slow or restarting (the publisher buffers and re-sends; beyond its bound, records wait
- * in its queue in order).
+ * `gaps`, rejected frames to `dlq:<venue>`, all through one batching publisher. While Redis is slow or
+ * restarting the publisher keeps up to its bound in memory and re-sends; beyond it, records go to the
+ * spool and are sent in order once Redis is back; beyond the spool's budget, dropped trades become a
+ * `spool-full` gap (repaired by backfill) and any other dropped record is logged.
  */
 export class Ingestor {
   readonly publisher: StreamPublisher;
@@ -51,6 +60,8 @@ export class Ingestor {
   private readonly tickKeys = new Map<string, Map<string, string>>();
   private readonly quoteKeys = new Map<string, Map<string, string>>();
   private readonly correctionKeys = new Map<string, Map<string, string>>();
+  private readonly tickKeySet = new Set<string>();
+  private readonly dropped = new DroppedSpans();
   private readonly removers: Array<() => void> = [];
   private stopping: Promise<void> | undefined;
 
@@ -58,8 +69,19 @@ export class Ingestor {
     this.latency = new LatencyTracker((seconds) => options.metrics.latency(seconds));
     this.publisher = new StreamPublisher(options.redis, {
       ...options.publisher,
+      spool: options.spool,
       onAck: (ack) => this.latency.onAck(ack),
+      onDrop: (key, records) => this.onDrop(key, records),
+      // Published after the publisher's own step returns: it is calling us from inside its spill logic.
+      onDropEnd: (key) => queueMicrotask(() => this.publishSpoolGap(this.dropped.end(key))),
     });
+    const { publisher, spool } = { publisher: this.publisher, spool: options.spool };
+    options.metrics.watchPublisher(() => ({
+      buffered: publisher.buffered,
+      spool: spool?.stats(),
+      dropped: publisher.stats.dropped,
+      now: Date.now(),
+    }));
     for (const feed of options.feeds) {
       this.open.set(feed, new Set());
       this.removers.push(feed.onEvent((event) => this.onEvent(feed, event)));
@@ -85,7 +107,13 @@ export class Ingestor {
   private async shutdown(): Promise<void> {
     const results = await Promise.allSettled(this.options.feeds.map((feed) => feed.stop()));
     for (const remove of this.removers) remove();
+    for (const gap of this.dropped.endAll()) this.publishSpoolGap(gap);
     results.push(...(await Promise.allSettled([this.publisher.close()])));
+    try {
+      this.options.spool?.close();
+    } catch (error) {
+      results.push({ status: 'rejected', reason: error });
+    }
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failures.length > 0) {
       throw new Error(`ingestor stop: ${failures.map((f) => String(f.reason)).join('; ')}`);
@@ -119,7 +147,7 @@ export class Ingestor {
   }
 
   private onTrade(trade: Trade): void {
-    const key = this.streamKey(this.tickKeys, trade, (i) => this.options.keys.ticks(i));
+    const key = this.streamKey(this.tickKeys, trade, (i) => this.tickKey(i));
     const record = this.options.clock === 'event' ? { ...trade, recvTs: trade.ts } : trade;
     this.publish(key, record);
     this.latency.add(key, trade.ts);
@@ -158,9 +186,34 @@ export class Ingestor {
   }
 
   private publish(key: string, record: unknown): void {
-    // Rejects only once closed, and the listeners are removed before that; a full buffer just delays
-    // the record (order kept).
+    // Rejects only once closed, and the listeners are removed before that; with a spool it never waits.
     void this.publisher.publish(key, record);
+  }
+
+  private tickKey(instrument: { venue: string; symbol: string }): string {
+    const key = this.options.keys.ticks(instrument);
+    this.tickKeySet.add(key);
+    return key;
+  }
+
+  /** Memory and spool budget both spent: trades open or extend a gap; anything else can only be logged. */
+  private onDrop(key: string, records: readonly unknown[]): void {
+    if (this.tickKeySet.has(key)) {
+      this.dropped.add(key, records as readonly Trade[]);
+      return;
+    }
+    const details = { stream: key, count: records.length };
+    // A dropped gap record is itself the report of lost data: log it whole so an operator can repair it.
+    const logged = key === this.options.keys.gaps() ? { ...details, records } : details;
+    this.options.logger.error(logged, 'records dropped: publisher memory and spool budget are spent');
+  }
+
+  private publishSpoolGap(gap: SpoolGap | undefined): void {
+    if (!gap) return;
+    this.publish(this.options.keys.gaps(), gap);
+    this.counts.gaps++;
+    this.options.metrics.gap(gap.venue);
+    this.options.logger.warn({ ...gap }, `spool full: ${gap.missing} trades of ${gap.symbols[0]} dropped`);
   }
 
   /** Per venue, then per symbol: no string is built per record (this runs once per trade). */

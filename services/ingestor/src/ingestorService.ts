@@ -1,10 +1,14 @@
-import { createRedis, streamKeys, type RedisClient } from '@tickline/bus';
+import { join, resolve } from 'node:path';
+import { createRedis, Spool, streamKeys, type RedisClient } from '@tickline/bus';
 import { redisConnectionSettings, type TicklineConfig } from '@tickline/config';
 import { defineService, type ServiceContext, type ServiceDefinition } from '@tickline/runtime';
 import type { LiveFeed } from '@tickline/venues';
 import { FEED_FACTORIES, symbolsByVenue, type FeedFactories } from './feedFactories';
 import { registerIngestMetrics } from './ingestMetrics';
 import { Ingestor, type IngestClock } from './ingestor';
+
+/** `/readyz` fails once publishing has failed for this long (Redis down or not answering). */
+const PUBLISHER_FAILING_MS = 5000;
 
 export interface IngestorServiceOptions {
   /** `event` for replays whose tick streams must repeat exactly (see {@link IngestClock}). [wall] */
@@ -43,7 +47,13 @@ export function createIngestorService(options: IngestorServiceOptions = {}): Ser
       const { config, logger } = context;
       const feeds = buildFeeds(context, options.factories ?? FEED_FACTORIES);
       const redis = redisFromConfig(config, 'tickline-ingestor');
-      const { batchSize, lingerMs, maxBuffered } = config.bus.publisher;
+      const { batchSize, lingerMs, maxBuffered, spool: spoolSettings } = config.bus.publisher;
+      // What an earlier run left in it is sent first (see StreamPublisher).
+      const spool = Spool.open({
+        // Named by the key prefix: the spool holds full keys, and tests (own prefixes) share a directory.
+        path: join(resolve(spoolSettings.dir), `ingestor-${config.prefix}.spool`),
+        maxBytes: spoolSettings.maxBytes,
+      });
       const ingestor = new Ingestor({
         feeds,
         redis,
@@ -51,6 +61,7 @@ export function createIngestorService(options: IngestorServiceOptions = {}): Ser
         metrics: registerIngestMetrics(context.metrics),
         logger,
         clock: options.clock ?? 'wall',
+        spool,
         publisher: {
           maxRecordsPerEntry: batchSize,
           lingerMs,
@@ -61,6 +72,7 @@ export function createIngestorService(options: IngestorServiceOptions = {}): Ser
           },
         },
       });
+      const { publisher } = ingestor;
       await ingestor.start();
       logger.info({ instruments: config.instruments, clock: options.clock ?? 'wall' }, 'ingestor started');
       return {
@@ -70,6 +82,14 @@ export function createIngestorService(options: IngestorServiceOptions = {}): Ser
           },
           redis: async () => {
             await redis.ping();
+          },
+          publisher: () => {
+            const since = publisher.failingSince;
+            if (since === undefined || Date.now() - since < PUBLISHER_FAILING_MS) return;
+            const { records } = spool.stats();
+            throw new Error(
+              `publishing to Redis has failed for ${Math.round((Date.now() - since) / 1000)} s; ${publisher.buffered} records in memory, ${records} in the spool`,
+            );
           },
         },
         stop: () => ingestor.stop(),

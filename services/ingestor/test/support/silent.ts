@@ -10,4 +10,5 @@ export const noMetrics: IngestMetrics = {
   reconnect: () => undefined,
   gap: () => undefined,
   latency: () => undefined,
+  watchPublisher: () => undefined,
 };
