@@ -37,7 +37,7 @@ export function capturedLogger(level: string): { logger: pino.Logger; logs: () =
 export async function startTestGateway(
   prefix: string,
   env: Record<string, string> = {},
-  options: Pick<GatewayOptions, 'limits' | 'fundamentals'> = {},
+  options: Pick<GatewayOptions, 'limits' | 'fundamentals' | 'connectionName'> = {},
 ): Promise<TestGateway> {
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-gateway-'));
   const config = loadConfig({
