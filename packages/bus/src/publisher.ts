@@ -1,4 +1,4 @@
-import { msgpackCodec, type Codec } from './codec';
+import { msgpackCodec, recordsOf, type Codec } from './codec';
 import { Fifo } from './fifo';
 import { assignIds, entrySizes } from './publisherBatch';
 import { loadLastIds, sendEntries, verifyRefused, type OutgoingEntry } from './publisherSend';
@@ -76,8 +76,8 @@ interface Entry {
   readonly key: string;
   id: StreamId | undefined;
   payload: Buffer | undefined;
-  /** Empty for an entry read back from the spool: it carries its payload and count only. */
-  readonly records: readonly unknown[];
+  /** Released (empty) once encoded into `payload`: memory keeps the compact bytes, not the objects. */
+  records: readonly unknown[];
   readonly count: number;
   /** Read back from the spool: the spool offset just past it, committed once it is stored. */
   readonly spoolEnd?: number;
@@ -116,6 +116,7 @@ interface Waiting {
 }
 
 const RESOLVED = Promise.resolve();
+const NONE: readonly unknown[] = [];
 
 /**
  * Batched, pipelined, idempotent XADD. Records are buffered per stream and packed many to an entry; each
@@ -243,7 +244,10 @@ export class StreamPublisher {
     });
   }
 
-  /** Resolves when every record published before the call is acknowledged by Redis. */
+  /**
+   * Resolves when every record published before the call and held in memory is acknowledged by Redis.
+   * Records in the spool are not waited for (they are durable there): `spool.stats().records` tells.
+   */
   flush(): Promise<void> {
     const target = this.nextSeq;
     if (this.lowestOutstanding() >= target) return RESOLVED;
@@ -459,6 +463,7 @@ export class StreamPublisher {
     fresh.forEach((entry, i) => {
       entry.id = ids[i]!;
       entry.payload ??= this.codec.encode(entry.records);
+      entry.records = NONE;
     });
     stream.lastId = ids[ids.length - 1];
   }
@@ -707,31 +712,23 @@ export class StreamPublisher {
   }
 
   /**
-   * At close: what is still in memory goes to the spool, so the next start sends it. Entries read back from
-   * the spool are not written again (they are still in it, uncommitted).
+   * At close: what is still in memory goes to the spool, before what the spool holds uncommitted (it is
+   * older), so the next start sends every stream in order. Entries read back from the spool are in it
+   * already. What the budget cannot take is reported through `onDrop`.
    */
   private spillLeftovers(spool: Spool): number {
     this.forceSeq = this.nextSeq;
     this.cutEntries();
-    let kept = 0;
     const now = this.now();
+    const left: Entry[] = [];
     for (const stream of this.streams.values()) {
       this.assignIds(stream, now);
-      for (const e of stream.entries) {
-        if (e.spoolEnd !== undefined) continue;
-        const entry = {
-          key: e.key,
-          id: e.id!,
-          count: e.count,
-          bufferedAt: e.bufferedAt,
-          payload: e.payload!,
-        };
-        if (spool.append(entry)) kept += e.count;
-        else this.options.onDrop?.(e.key, e.records);
-      }
-      if (stream.spill.length > 0) this.writeSpill(stream, spool);
+      left.push(...stream.entries.filter((e) => e.spoolEnd === undefined));
     }
-    return kept;
+    const kept = spool.prepend(left.map((e) => ({ ...e, id: e.id!, payload: e.payload! })));
+    for (const e of left.slice(kept)) this.options.onDrop?.(e.key, recordsOf(this.codec.decode(e.payload!)));
+    for (const stream of this.streams.values()) if (stream.spill.length > 0) this.writeSpill(stream, spool);
+    return left.slice(0, kept).reduce((n, e) => n + e.count, 0);
   }
 
   /** An attempt that could not go out: counted and logged, except while the client makes its first connection. */

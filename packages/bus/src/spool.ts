@@ -40,7 +40,8 @@ export interface SpoolStats {
 
 // Frame: u32 length of the rest | u16 key length | key | f64 id ms | u32 id seq | u32 count | f64 bufferedAt | payload
 const FIXED = 2 + 8 + 4 + 4 + 8;
-const READ_CHUNK = 4 << 20;
+/** Read-back size: payloads are views into it (no copy), so a chunk lives until its entries are sent. */
+const READ_CHUNK = 1 << 20;
 
 /**
  * An append-only file of stream entries, read back in order: the publisher's overflow while Redis cannot
@@ -81,9 +82,49 @@ export class Spool {
     if (this.end + frame.length > this.options.maxBytes) return false;
     writeAll(this.fd, frame, this.end);
     this.end += frame.length;
+    this.count(entry);
+    return true;
+  }
+
+  private count(entry: SpooledEntry): void {
     this.counts.entries += 1;
     this.counts.records += entry.count;
-    return true;
+  }
+
+  /**
+   * Puts `entries` before everything uncommitted (at a stop: records still in memory are older than the
+   * spool's). Rewrites the file: the entries, then the uncommitted range, renamed over the old one.
+   * Returns the entries that fit the budget (a prefix); the rest is the caller's to report.
+   */
+  prepend(entries: readonly SpooledEntry[]): number {
+    const frames: Buffer[] = [];
+    let size = this.end - this.committed;
+    for (const entry of entries) {
+      const frame = encodeFrame(entry);
+      if (size + frame.length > this.options.maxBytes) break;
+      frames.push(frame);
+      size += frame.length;
+    }
+    if (frames.length === 0) return 0;
+    const next = `${this.options.path}.new`;
+    const fd = openSync(next, 'w');
+    let at = 0;
+    for (const frame of frames) at += writeAll(fd, frame, at);
+    for (let from = this.committed; from < this.end;) {
+      const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, this.end - from));
+      readSync(this.fd, chunk, 0, chunk.length, from);
+      at += writeAll(fd, chunk, at);
+      from += chunk.length;
+    }
+    closeSync(fd);
+    closeSync(this.fd);
+    renameSync(next, this.options.path);
+    writeCursor(`${this.options.path}.cursor`, 0);
+    this.fd = openSync(this.options.path, 'r+');
+    // Meant for a stop: everything uncommitted reads as unread again, the prepended entries first.
+    [this.end, this.committed, this.readAt] = [at, 0, 0];
+    for (const entry of entries.slice(0, frames.length)) this.count(entry);
+    return frames.length;
   }
 
   /** The next unread entries in write order, up to `maxRecords` records (or one entry when `atLeastOne`). */
@@ -197,15 +238,16 @@ function decodeFrame(body: Buffer): SpooledEntry {
     id: { ms: body.readDoubleLE(at), seq: body.readUInt32LE(at + 8) },
     count: body.readUInt32LE(at + 12),
     bufferedAt: body.readDoubleLE(at + 16),
-    payload: Buffer.from(body.subarray(at + 24)),
+    payload: body.subarray(at + 24),
   };
 }
 
-function writeAll(fd: number, buffer: Buffer, position: number): void {
+function writeAll(fd: number, buffer: Buffer, position: number): number {
   let written = 0;
   while (written < buffer.length) {
     written += writeSync(fd, buffer, written, buffer.length - written, position + written);
   }
+  return written;
 }
 
 /** One process per spool: two writers would interleave frames. A lock left by a dead process is taken over. */
