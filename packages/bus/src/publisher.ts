@@ -75,9 +75,8 @@ export const PUBLISHER_DEFAULTS = {
 interface Entry {
   readonly key: string;
   id: StreamId | undefined;
-  payload: Buffer | undefined;
-  /** Released (empty) once encoded into `payload`: memory keeps the compact bytes, not the objects. */
-  records: readonly unknown[];
+  /** The records, encoded when the entry is cut: memory holds compact bytes while Redis is away. */
+  payload: Buffer;
   readonly count: number;
   /** Read back from the spool: the spool offset just past it, committed once it is stored. */
   readonly spoolEnd?: number;
@@ -116,7 +115,6 @@ interface Waiting {
 }
 
 const RESOLVED = Promise.resolve();
-const NONE: readonly unknown[] = [];
 
 /**
  * Batched, pipelined, idempotent XADD. Records are buffered per stream and packed many to an entry; each
@@ -400,8 +398,8 @@ export class StreamPublisher {
       for (const size of sizes) {
         const records = stream.buffer.slice(offset, offset + size);
         offset += size;
-        const count = records.length;
-        const entry = { key: stream.key, id: undefined, payload: undefined, records, count, attempts: 0 };
+        const payload = this.codec.encode(records);
+        const entry = { key: stream.key, id: undefined, payload, count: records.length, attempts: 0 };
         stream.entries.push({ ...entry, firstSeq: stream.bufferFirstSeq, bufferedAt: stream.bufferSince });
       }
       if (offset > 0) stream.buffer = stream.buffer.slice(offset);
@@ -455,16 +453,12 @@ export class StreamPublisher {
     return sent;
   }
 
-  /** Ids (in order, above every id given out) and payloads for the stream's entries that have none yet. */
+  /** Ids (in order, above every id given out) for the stream's entries that have none yet. */
   private assignIds(stream: StreamState, now: number): void {
     const fresh = stream.entries.filter((e) => e.id === undefined);
     if (fresh.length === 0) return;
     const ids = assignIds(stream.lastId ?? ZERO_ID, now, fresh.length);
-    fresh.forEach((entry, i) => {
-      entry.id = ids[i]!;
-      entry.payload ??= this.codec.encode(entry.records);
-      entry.records = NONE;
-    });
+    fresh.forEach((entry, i) => (entry.id = ids[i]!));
     stream.lastId = ids[ids.length - 1];
   }
 
@@ -688,7 +682,7 @@ export class StreamPublisher {
         const stream = this.stream(entry.key);
         const { id, payload, count, bufferedAt } = entry;
         const drained: Entry = {
-          ...{ key: entry.key, id, payload, records: [], count, bufferedAt, attempts: 0, spoolEnd: end },
+          ...{ key: entry.key, id, payload, count, bufferedAt, attempts: 0, spoolEnd: end },
           firstSeq: Number.MAX_SAFE_INTEGER, // not awaited by `flush()`: spilled records never were
         };
         stream.entries.push(drained);
@@ -725,8 +719,8 @@ export class StreamPublisher {
       this.assignIds(stream, now);
       left.push(...stream.entries.filter((e) => e.spoolEnd === undefined));
     }
-    const kept = spool.prepend(left.map((e) => ({ ...e, id: e.id!, payload: e.payload! })));
-    for (const e of left.slice(kept)) this.options.onDrop?.(e.key, recordsOf(this.codec.decode(e.payload!)));
+    const kept = spool.prepend(left.map((e) => ({ ...e, id: e.id!, payload: e.payload })));
+    for (const e of left.slice(kept)) this.options.onDrop?.(e.key, recordsOf(this.codec.decode(e.payload)));
     for (const stream of this.streams.values()) if (stream.spill.length > 0) this.writeSpill(stream, spool);
     return left.slice(0, kept).reduce((n, e) => n + e.count, 0);
   }
@@ -751,7 +745,7 @@ export class StreamPublisher {
 }
 
 function outgoing(entry: Entry): OutgoingEntry {
-  return { key: entry.key, id: entry.id!, payload: entry.payload!, count: entry.count };
+  return { key: entry.key, id: entry.id!, payload: entry.payload, count: entry.count };
 }
 
 /** A Cluster is ready once its slots are known; a node connection going down shows as a failed command. */
