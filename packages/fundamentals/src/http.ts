@@ -1,4 +1,4 @@
-import { redactUrl } from '@tickline/providers';
+import { redactSecrets, redactUrl, secretParamValues } from '@tickline/providers';
 import { FundamentalsError } from './fundamentalsError';
 
 /** URLs in messages go through the providers' redaction (apikey, crumb and other credential parameters). */
@@ -38,15 +38,15 @@ const MAX_BODY_SHOWN = 200;
 
 /**
  * The start of a body, whitespace collapsed, for error messages: scrubbed as log lines are (a provider's
- * error page may echo the request URL, `apikey=` and all), then cut to MAX_BODY_SHOWN characters.
+ * error page may echo the request URL, `apikey=` and all, or the key alone: the credential values of
+ * `url`, the request's, are scrubbed wherever they appear), then cut to MAX_BODY_SHOWN characters.
  */
-export function bodySnippet(text: string): string {
-  const flat = redactUrl(
-    text
-      .slice(0, 8 * MAX_BODY_SHOWN)
-      .replace(/\s+/g, ' ')
-      .trim(),
-  );
+export function bodySnippet(text: string, url = ''): string {
+  const start = text
+    .slice(0, 8 * MAX_BODY_SHOWN)
+    .replace(/\s+/g, ' ')
+    .trim();
+  const flat = redactSecrets(start, secretParamValues(url));
   if (flat === '') return '(empty body)';
   return flat.length > MAX_BODY_SHOWN ? `${flat.slice(0, MAX_BODY_SHOWN)}…` : flat;
 }
@@ -55,7 +55,7 @@ export function bodySnippet(text: string): string {
 export function checkStatus(provider: string, url: string, reply: HttpReply): void {
   const { status } = reply;
   if (status >= 200 && status < 300) return;
-  const message = `${provider}: GET ${redactUrl(url)} answered ${status}: ${bodySnippet(reply.text)}`;
+  const message = `${provider}: GET ${redactUrl(url)} answered ${status}: ${bodySnippet(reply.text, url)}`;
   if (status === 429) throw new FundamentalsError('RATE_LIMITED', message, provider);
   if (status === 401 || status === 402 || status === 403)
     throw new FundamentalsError('UNAUTHORIZED', message, provider);
@@ -80,7 +80,7 @@ export function parseBody(provider: string, url: string, reply: HttpReply): unkn
   } catch {
     throw new FundamentalsError(
       'BAD_RESPONSE',
-      `${provider}: GET ${redactUrl(url)} answered ${reply.status} with a body that is not JSON: ${bodySnippet(reply.text)}`,
+      `${provider}: GET ${redactUrl(url)} answered ${reply.status} with a body that is not JSON: ${bodySnippet(reply.text, url)}`,
       provider,
     );
   }

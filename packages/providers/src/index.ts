@@ -7,7 +7,7 @@ export {
   type ProviderErrorCode,
   type ProviderErrorDetails,
 } from './providerError';
-export { REDACTED, redactUrl, redactSecrets } from './redactUrl';
+export { REDACTED, redactUrl, redactSecrets, secretParamValues } from './redactUrl';
 export { parseRetryAfter } from './retryAfter';
 export { httpGet, parseJson, type HttpReply, type HttpRequestOptions } from './httpRequest';
 export { validateRules, type RateLimitRule } from './rateLimitRule';

@@ -1,4 +1,4 @@
-import { createScrubber, REDACTED } from '@tickline/config';
+import { createScrubber, REDACTED, SECRET_PARAMS } from '@tickline/config';
 
 // The logs' scrubber (packages/config redact.ts), so what an error shows is scrubbed exactly as a log
 // line is: credential parameters (`apikey=`, `signature=`, `crumb=`, ...) whatever their value, URL
@@ -16,4 +16,17 @@ export function redactUrl(url: string, secrets: Iterable<string> = []): string {
 /** `text` (an upstream body, a cause's message) scrubbed as {@link redactUrl} scrubs a URL. */
 export function redactSecrets(text: string, secrets: Iterable<string>): string {
   return createScrubber(secrets)(text);
+}
+
+const PARAM_NAMES: ReadonlySet<string> = new Set(SECRET_PARAMS);
+
+/** The values of `url`'s credential parameters (`apikey=...`): what a reply echoing it must not show bare either. */
+export function secretParamValues(url: string): string[] {
+  try {
+    return [...new URL(url).searchParams]
+      .filter(([name, value]) => PARAM_NAMES.has(name.toLowerCase()) && value !== '')
+      .map(([, value]) => value);
+  } catch {
+    return [];
+  }
 }

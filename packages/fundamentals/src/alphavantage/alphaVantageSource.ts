@@ -51,7 +51,7 @@ export function alphaVantageNotice(
   url: string,
 ): FundamentalsError {
   const text = Object.values(notice)[0] as string;
-  const message = `alphavantage: GET ${redactUrl(url)}: ${bodySnippet(text)}`;
+  const message = `alphavantage: GET ${redactUrl(url)}: ${bodySnippet(text, url)}`;
   if ('Error Message' in notice) return new FundamentalsError('BAD_RESPONSE', message, ALPHA_VANTAGE);
   if (/premium endpoint/i.test(text)) return new FundamentalsError('UNAUTHORIZED', message, ALPHA_VANTAGE);
   if (/rate limit|per second|per day|per minute|call frequency/i.test(text)) {

@@ -59,7 +59,7 @@ export class FmpSource implements FundamentalsSource {
     if (!Array.isArray(rows))
       throw new FundamentalsError(
         'BAD_RESPONSE',
-        `fmp: GET ${redactUrl(url)} did not answer an array: ${bodySnippet(reply.text)}`,
+        `fmp: GET ${redactUrl(url)} did not answer an array: ${bodySnippet(reply.text, url)}`,
         FMP,
       );
     if (rows.length === 0) return undefined;
@@ -69,7 +69,7 @@ export class FmpSource implements FundamentalsSource {
 
 /** Classifies FMP's "Error Message" texts (documented wording in protocols/venues.md). */
 export function fmpError(message: string, url: string): FundamentalsError {
-  const text = `fmp: GET ${redactUrl(url)}: ${bodySnippet(message)}`;
+  const text = `fmp: GET ${redactUrl(url)}: ${bodySnippet(message, url)}`;
   if (/limit reach/i.test(message)) return new FundamentalsError('RATE_LIMITED', text, FMP);
   if (/invalid api key|legacy endpoint|restricted endpoint|premium/i.test(message))
     return new FundamentalsError('UNAUTHORIZED', text, FMP);

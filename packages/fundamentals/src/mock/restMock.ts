@@ -74,12 +74,18 @@ export abstract class ProviderMock {
   /** How long each reply is held, ms [0]. */
   latencyMs = 0;
 
+  /**
+   * While set, every request gets a 500 whose body echoes the request as some real providers' error pages
+   * do: its URL, `apikey=` and all, and its parameter values (the key among them) on their own.
+   */
+  echoErrors = false;
+
   protected abstract answer(request: MockRequest): MockReply;
 
   /** Starts listening on a free port of `host`; returns this for chaining. */
   async listen(host = '127.0.0.1'): Promise<this> {
     this.rest = await RestMock.start(
-      (request) => this.answer(request),
+      (request) => (this.echoErrors ? echoReply(request) : this.answer(request)),
       host,
       () => this.latencyMs,
     );
@@ -107,4 +113,12 @@ export abstract class ProviderMock {
   async close(): Promise<void> {
     await this.rest?.close();
   }
+}
+
+function echoReply(request: MockRequest): MockReply {
+  const values = [...request.query.values()].join(', ');
+  return {
+    status: 500,
+    body: `Internal Server Error while serving GET ${request.path}?${request.query.toString()} (parameters: ${values})`,
+  };
 }

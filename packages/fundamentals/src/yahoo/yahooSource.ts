@@ -122,7 +122,7 @@ export function resultOf(symbol: string, url: string, reply: HttpReply) {
     parseBody(YAHOO, url, reply);
     throw new FundamentalsError(
       'BAD_RESPONSE',
-      `yahoo: GET ${redactUrl(url)} is not a quoteSummary envelope: ${bodySnippet(reply.text)}`,
+      `yahoo: GET ${redactUrl(url)} is not a quoteSummary envelope: ${bodySnippet(reply.text, url)}`,
       YAHOO,
     );
   }
