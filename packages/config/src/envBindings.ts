@@ -37,6 +37,8 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   bind('TICKLINE_METRICS_HOST', 'metrics.host'),
   bind('TICKLINE_GATEWAY_PORT', 'gateway.port', 'int'),
   bind('TICKLINE_GATEWAY_HOST', 'gateway.host'),
+  bind('TICKLINE_GATEWAY_MAX_CONCURRENT_PER_TOKEN', 'gateway.maxConcurrentPerToken', 'int'),
+  bind('TICKLINE_GATEWAY_MAX_CONCURRENT', 'gateway.maxConcurrent', 'int'),
   bind('TICKLINE_GATEWAY_ORIGINS', 'gateway.origins', 'list'),
   bind('TICKLINE_GATEWAY_ALLOWED_HOSTS', 'gateway.allowedHosts', 'list'),
   bind('TICKLINE_GATEWAY_MAX_SOCKETS', 'gateway.maxSockets', 'int'),

@@ -415,6 +415,16 @@ export const ConfigSchema = z
         operatorToken: secret(
           'Bearer token of the operator scope (read scope plus `POST /v1/backfill`). Environment only.',
         ),
+        maxConcurrentPerToken: int(1, 10_000, 'expected an integer from 1 to 10000')
+          .default(4)
+          .describe(
+            'Expensive requests (`GET /v1/bars`, `GET /v1/fundamentals/{symbol}`, `POST /v1/backfill`) one token may have running at once; with no tokens configured (open mode), one client address. One more is answered 429 with `Retry-After`.',
+          ),
+        maxConcurrent: int(1, 10_000, 'expected an integer from 1 to 10000')
+          .default(16)
+          .describe(
+            'Expensive requests running at once across all clients, whatever their token; one more is answered 429 with `Retry-After`.',
+          ),
         origins: z
           .array(origin(HTTP), { error: 'expected a list of origins such as https://desk.example.com' })
           .default([])

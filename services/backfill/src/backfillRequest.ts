@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import {
+  eraProblem,
   floorTime,
+  spanProblem,
   nextBoundary,
   TimeframeSchema,
   VenueSchema,
@@ -37,7 +39,12 @@ export const BackfillRequestSchema = z
     rollupFrom: TimeframeSchema.optional(),
     repair: RepairSchema.optional(),
   })
-  .refine((r) => r.to > r.from, { error: 'to must be after from', path: ['to'] });
+  .refine((r) => r.to > r.from, { error: 'to must be after from', path: ['to'] })
+  // Bounded before any chunk is planned: a far `to` would otherwise build a chunk list for millennia.
+  .superRefine((r, context) => {
+    const problem = eraProblem(r.to - 1) ?? spanProblem(r.timeframe, r.from, r.to);
+    if (problem !== undefined) context.addIssue({ code: 'custom', message: problem, path: ['to'] });
+  });
 export type BackfillRequest = z.infer<typeof BackfillRequestSchema>;
 
 /** Parses a request, naming every bad field. */

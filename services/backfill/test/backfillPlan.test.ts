@@ -5,6 +5,7 @@ import {
   alignRange,
   chunkBars,
   fetchTimeframe,
+  parseBackfillRequest,
   planChunks,
   REPAIR_REVISION,
   repairRequests,
@@ -151,5 +152,20 @@ describe('repairRequests', () => {
     expect(() => repairRequests({ venue: 'binance', from: 5, to: 'soon' }, ['1m'])).toThrow(
       /not a gap record: \{"venue"/,
     );
+  });
+});
+
+describe('request bounds', () => {
+  it('refuses a range past the era or longer than the timeframe allows, before planning a chunk', () => {
+    const farTo = Date.parse('+275760-09-13T00:00:00Z');
+    const started = Date.now();
+    expect(() => parseBackfillRequest({ ...base, to: farTo })).toThrow(
+      /to: must be a whole epoch ms from 1900/,
+    );
+    expect(() => parseBackfillRequest({ ...base, to: T0 + 400 * 86_400_000 })).toThrow(
+      /to: the range spans more than 366 days/,
+    );
+    expect(Date.now() - started).toBeLessThan(100);
+    expect(parseBackfillRequest({ ...base, timeframe: '1d', from: 0, to: T0 }).to).toBe(T0);
   });
 });

@@ -7,13 +7,17 @@ export const GATEWAY_ERRORS = {
   METHOD_NOT_ALLOWED: 405,
   UPGRADE_REQUIRED: 426,
   PAYLOAD_TOO_LARGE: 413,
+  TOO_MANY_REQUESTS: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,
 } as const;
 
 export type GatewayErrorCode = keyof typeof GATEWAY_ERRORS;
 
-/** An error with its HTTP status; `param` names the bad request parameter, when one is to blame. */
+/**
+ * An error with its HTTP status; `param` names the bad request parameter, when one is to blame;
+ * `retryAfterSec` is sent as `Retry-After` (429).
+ */
 export class GatewayError extends Error {
   override readonly name = 'GatewayError';
   readonly status: number;
@@ -22,6 +26,7 @@ export class GatewayError extends Error {
     readonly code: GatewayErrorCode,
     message: string,
     readonly param?: string,
+    readonly retryAfterSec?: number,
   ) {
     super(message);
     this.status = GATEWAY_ERRORS[code];

@@ -5,11 +5,12 @@ import { capturedLogger, OPERATOR_TOKEN, READ_TOKEN } from './gatewayHarness';
 
 /**
  * `tickline run gateway` as the CLI builds it (serviceRegistry: the backfill port, fundamentals), with
- * both tokens, on a free port; `env` adds to or overrides the settings. Returns the app and its URL.
+ * both tokens, on a free port; `env` adds to or overrides the settings. Returns the app, its URL and
+ * every log line it wrote.
  */
 export async function startRegistryGateway(
   env: Record<string, string>,
-): Promise<{ app: App; url: string; config: TicklineConfig }> {
+): Promise<{ app: App; url: string; config: TicklineConfig; logs: () => string }> {
   const config = loadConfig({
     env: {
       TICKLINE_GATEWAY_PORT: '0',
@@ -27,5 +28,5 @@ export async function startRegistryGateway(
     logger,
     metrics: createMetricsRegistry(),
   });
-  return { app, config, url: /dashboard and API at (http:\/\/[\d.:]+)/.exec(logs())![1]! };
+  return { app, config, logs, url: /dashboard and API at (http:\/\/[\d.:]+)/.exec(logs())![1]! };
 }

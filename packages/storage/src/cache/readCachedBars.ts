@@ -21,6 +21,8 @@ export interface CacheQuery {
   to: number;
   /** The venue of files whose metadata does not name one (old caches); required for those. */
   venue?: Venue;
+  /** Stops the read (with the signal's reason) before the next file or chunk: the reader went away. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -56,7 +58,9 @@ export async function* readCachedBarChunks(root: string, query: CacheQuery): Asy
   }
   let last = Number.NEGATIVE_INFINITY;
   for (const file of files) {
+    query.signal?.throwIfAborted();
     for await (const chunk of fileChunks(file, query)) {
+      query.signal?.throwIfAborted();
       if (chunk[0]!.start <= last) throw outOfOrder(file);
       last = chunk[chunk.length - 1]!.start;
       yield chunk;

@@ -13,6 +13,8 @@ export interface BarQuery {
   timeframe: Timeframe;
   from: number;
   to: number;
+  /** Stops the read (with the signal's reason) before the next chunk: the reader went away. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -49,6 +51,7 @@ ORDER BY start) TO STDOUT (FORMAT binary)`,
     const client = connection.client as unknown as ClientBase;
     const rows = new BinaryBarRows(query);
     for await (const chunk of client.query(copyTo(statement)) as AsyncIterable<Buffer>) {
+      query.signal?.throwIfAborted();
       const bars = rows.push(chunk);
       if (bars.length > 0) yield bars;
     }

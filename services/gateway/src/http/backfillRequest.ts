@@ -4,7 +4,7 @@ import { isTimeframe, SymbolSchema, VenueSchema } from '@tickline/core';
 import { z } from 'zod';
 import { badParam } from '../gatewayError';
 import type { BackfillOrder } from './backfillPort';
-import { parseTimeParam } from './barsQuery';
+import { checkRange, checkTime, parseTimeParam } from './barsQuery';
 
 /**
  * Until the backfill service consumes requests itself, `POST /v1/backfill` appends them to this stream
@@ -18,8 +18,8 @@ const Body = z.strictObject({
   venue: VenueSchema,
   symbol: SymbolSchema,
   timeframe: z.string().refine(isTimeframe, { error: 'expected a timeframe such as 1m, 1h or 1d' }),
-  from: z.union([z.string(), z.number().int().nonnegative()]),
-  to: z.union([z.string(), z.number().int().nonnegative()]),
+  from: z.union([z.string(), z.number()]),
+  to: z.union([z.string(), z.number()]),
   provider: z
     .string()
     .regex(/^[a-z][a-z0-9-]{0,31}$/, { error: 'expected a provider name such as binance' })
@@ -33,7 +33,7 @@ export interface BackfillRequest extends BackfillOrder {
 }
 
 const asTime = (value: string | number, name: string) =>
-  typeof value === 'number' ? value : parseTimeParam(value.trim(), name);
+  typeof value === 'number' ? checkTime(value, name) : parseTimeParam(value.trim(), name);
 
 /** The request body checked; a 400 naming the first bad field. */
 export function parseBackfillBody(body: unknown, now: number): BackfillRequest {
@@ -45,7 +45,7 @@ export function parseBackfillBody(body: unknown, now: number): BackfillRequest {
   const { from: fromText, to: toText, ...rest } = parsed.data;
   const from = asTime(fromText, 'from');
   const to = asTime(toText, 'to');
-  if (to <= from) throw badParam('to', 'must be after from');
+  checkRange(rest.timeframe, from, to);
   if (from > now) throw badParam('from', 'is in the future: there is no history to backfill yet');
   return { requestId: randomUUID(), ...rest, from, to, requestedAt: now };
 }

@@ -1,4 +1,12 @@
-import { isTimeframe, SymbolSchema, VenueSchema, type Timeframe, type Venue } from '@tickline/core';
+import {
+  eraProblem,
+  isTimeframe,
+  spanProblem,
+  SymbolSchema,
+  VenueSchema,
+  type Timeframe,
+  type Venue,
+} from '@tickline/core';
 import { badParam } from '../gatewayError';
 
 /** A checked `GET /v1/bars` query: final bars starting in [from, to). */
@@ -18,14 +26,35 @@ function required(params: URLSearchParams, name: string): string {
   return value.trim();
 }
 
-/** ISO-8601 (UTC when no zone is given) or epoch milliseconds, as `tickline bars` reads them. */
+/**
+ * ISO-8601 (UTC when no zone is given) or epoch milliseconds, as `tickline bars` reads them, within the
+ * era (core's ERA_START_MS..ERA_END_MS); a 400 naming the parameter otherwise.
+ */
 export function parseTimeParam(text: string, name: string): number {
-  if (/^\d+$/.test(text)) return Number(text);
+  if (text.length > 40) throw badParam(name, 'is not a time: use ISO-8601 UTC or epoch ms');
+  return checkTime(/^\d+$/.test(text) ? Number(text) : parseIso(text, name), name);
+}
+
+/** An epoch ms time given as a number (a JSON body's field): a 400 naming it when outside the era. */
+export function checkTime(ms: number, name: string): number {
+  const problem = eraProblem(ms);
+  if (problem !== undefined) throw badParam(name, problem);
+  return ms;
+}
+
+function parseIso(text: string, name: string): number {
   const zoned = /T.*(Z|[+-]\d\d:?\d\d)$/i.test(text) || !text.includes('T') ? text : `${text}Z`;
   const ms = Date.parse(zoned);
   if (Number.isNaN(ms))
     throw badParam(name, `${JSON.stringify(text)} is not a time: use ISO-8601 UTC or epoch ms`);
   return ms;
+}
+
+/** [from, to) checked: `to` after `from`, and no longer than one request of `timeframe` bars may span. */
+export function checkRange(timeframe: Timeframe, from: number, to: number): void {
+  if (to <= from) throw badParam('to', 'must be after from');
+  const tooLong = spanProblem(timeframe, from, to);
+  if (tooLong !== undefined) throw badParam('to', tooLong);
 }
 
 /** The query of `GET /v1/bars`; a 400 naming the first bad parameter. */
@@ -40,7 +69,7 @@ export function parseBarsQuery(params: URLSearchParams): BarsQuery {
     throw badParam('timeframe', `${JSON.stringify(timeframe)} is not a timeframe (e.g. 1m, 1h, 1d)`);
   const from = parseTimeParam(required(params, 'from'), 'from');
   const to = parseTimeParam(required(params, 'to'), 'to');
-  if (to <= from) throw badParam('to', 'must be after from');
+  checkRange(timeframe, from, to);
   const source = params.get('source') ?? undefined;
   if (source !== undefined && source !== 'db' && source !== 'cache') {
     throw badParam('source', `${JSON.stringify(source)}: expected db or cache`);

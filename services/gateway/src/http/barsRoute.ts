@@ -11,7 +11,7 @@ export interface BarStores {
   readonly cacheDir: string;
 }
 
-function chunks(stores: BarStores, query: BarsQuery): AsyncIterable<readonly Bar[]> {
+function chunks(stores: BarStores, query: BarsQuery, signal: AbortSignal): AsyncIterable<readonly Bar[]> {
   const source = query.source ?? (stores.db === undefined ? 'cache' : 'db');
   const range = {
     venue: query.venue,
@@ -19,6 +19,7 @@ function chunks(stores: BarStores, query: BarsQuery): AsyncIterable<readonly Bar
     timeframe: query.timeframe,
     from: query.from,
     to: query.to,
+    signal,
   };
   if (source === 'cache') return readCachedBarChunks(stores.cacheDir, range);
   const db = stores.db;
@@ -38,15 +39,32 @@ function chunks(stores: BarStores, query: BarsQuery): AsyncIterable<readonly Bar
 /**
  * `{"query":{...},"bars":[...]}` written chunk by chunk as the store yields them, each bar as
  * `tickline bars --format json` prints it; the first chunk is read before the status is sent, so a
- * store error is still a clean error response.
+ * store error is still a clean error response. `signal` (the client went away) stops the read: the
+ * store checks it between files and chunks, and no further chunk is asked for.
  */
 export async function writeBarsResponse(
   res: ServerResponse,
   stores: BarStores,
   query: BarsQuery,
+  signal: AbortSignal,
 ): Promise<void> {
   const source = query.source ?? (stores.db === undefined ? 'cache' : 'db');
-  const iterator = chunks(stores, query)[Symbol.asyncIterator]();
+  const iterator = chunks(stores, query, signal)[Symbol.asyncIterator]();
+  try {
+    await writeChunks(res, iterator, query, source, signal);
+  } finally {
+    // Ends the store's read early (closes its file or database connection) when the loop stopped.
+    await iterator.return?.().catch(() => undefined);
+  }
+}
+
+async function writeChunks(
+  res: ServerResponse,
+  iterator: AsyncIterator<readonly Bar[]>,
+  query: BarsQuery,
+  source: string,
+  signal: AbortSignal,
+): Promise<void> {
   let next = await iterator.next();
   res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   const head = {
@@ -66,6 +84,7 @@ export async function writeBarsResponse(
       first = false;
     }
     if (text !== '') await writeText(res, text);
+    signal.throwIfAborted();
     next = await iterator.next();
   }
   res.end(first ? ']}\n' : '\n]}\n');

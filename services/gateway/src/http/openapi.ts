@@ -20,6 +20,15 @@ const AUTH = {
   401: error('No token, or an unknown one.'),
   403: error('The token lacks the scope, or the Origin is not allowed.'),
 };
+/** On the expensive routes (bars, fundamentals, backfill): gateway.maxConcurrentPerToken / maxConcurrent. */
+const BUSY = {
+  429: {
+    ...error(
+      'Too many expensive requests of this token (or in all) are running; retry after `Retry-After` s.',
+    ),
+    headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait.' } },
+  },
+};
 const READ = [{ bearer: ['read'] }];
 const OPERATOR = [{ bearer: ['operator'] }];
 
@@ -133,8 +142,11 @@ export const GATEWAY_OPENAPI = {
           query('venue', 'Venue, e.g. binance.'),
           query('symbol', 'Symbol as the venue spells it, e.g. BTCUSDT.'),
           query('timeframe', 'Timeframe, e.g. 1m.'),
-          query('from', 'First bar start, ISO-8601 UTC or epoch ms (inclusive).'),
-          query('to', 'End, ISO-8601 UTC or epoch ms (exclusive).'),
+          query('from', 'First bar start, ISO-8601 UTC or epoch ms (inclusive), from 1900-01-01.'),
+          query(
+            'to',
+            'End, ISO-8601 UTC or epoch ms (exclusive), before 2200-01-01; at most the span one request of the timeframe may cover (docs/security.md).',
+          ),
           query('source', 'db or cache; default db when the gateway has a database.', false, {
             enum: ['db', 'cache'],
           }),
@@ -147,8 +159,11 @@ export const GATEWAY_OPENAPI = {
               bars: { type: 'array', items: { $ref: '#/components/schemas/Bar' } },
             },
           }),
-          400: error('A parameter is missing or invalid; `param` names it.'),
+          400: error(
+            'A parameter is missing or invalid, a time outside the era, or a range longer than one request may span; `param` names it.',
+          ),
           ...AUTH,
+          ...BUSY,
           503: error('source=db asked but no database is configured.'),
         },
       },
@@ -170,6 +185,7 @@ export const GATEWAY_OPENAPI = {
           200: json('Fundamentals per provider.'),
           400: error('Not a symbol.'),
           ...AUTH,
+          ...BUSY,
           503: error('The fundamentals service is not available, or no provider has the symbol.'),
         },
       },
@@ -201,9 +217,12 @@ export const GATEWAY_OPENAPI = {
         },
         responses: {
           202: json('Queued (or already queued: status exists), with the request id.'),
-          400: error('A field is missing or invalid (`param` names it), or no provider serves the request.'),
+          400: error(
+            'A field is missing or invalid (`param` names it; times outside the era, a range longer than one request may span, a content type other than application/json), or no provider serves the request.',
+          ),
           ...AUTH,
           413: error('The body is too large.'),
+          ...BUSY,
         },
       },
     },

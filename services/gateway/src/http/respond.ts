@@ -20,8 +20,10 @@ export function sendJson(
 /** The error as its JSON body; anything not a GatewayError is a 500 whose details stay in the log. */
 export function sendError(res: ServerResponse, error: unknown): void {
   const known = error instanceof GatewayError ? error : new GatewayError('INTERNAL', 'internal error');
-  const headers: Record<string, string> =
-    known.status === 401 ? { 'www-authenticate': 'Bearer realm="tickline"' } : {};
+  const headers: Record<string, string> = {
+    ...(known.status === 401 ? { 'www-authenticate': 'Bearer realm="tickline"' } : {}),
+    ...(known.retryAfterSec === undefined ? {} : { 'retry-after': String(known.retryAfterSec) }),
+  };
   sendJson(res, known.status, known.toJSON(), headers);
 }
 
@@ -44,8 +46,9 @@ export function writeText(res: ServerResponse, text: string): Promise<void> {
 
 /** The request body as JSON, at most `limit` bytes; 400/413 otherwise. */
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  // Exactly application/json, parameters allowed: `application/json-patch` and the like are other formats.
   const type = req.headers['content-type'] ?? '';
-  if (!/^application\/json\b/i.test(type)) {
+  if (!/^application\/json\s*(;|$)/i.test(type)) {
     throw new GatewayError('BAD_REQUEST', 'the body must be JSON (content-type: application/json)', 'body');
   }
   const chunks: Buffer[] = [];

@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RedisClient } from '@tickline/bus';
 import type { TicklineConfig } from '@tickline/config';
+import { SymbolSchema } from '@tickline/core';
 import type { Registry } from 'prom-client';
 import type { Scope } from '../auth';
-import { GatewayError } from '../gatewayError';
+import { badParam, GatewayError } from '../gatewayError';
 import type { PipelineReader } from '../pipeline/pipelineReader';
 import { enqueueBackfill, parseBackfillBody, type BackfillRequest } from './backfillRequest';
 import type { BackfillPort } from './backfillPort';
@@ -11,6 +12,7 @@ import { parseBarsQuery } from './barsQuery';
 import { writeBarsResponse, type BarStores } from './barsRoute';
 import { listInstruments } from './instrumentsList';
 import { GATEWAY_OPENAPI } from './openapi';
+import { callerOf, clientGone, guardsOf, shownUpstream } from './requestGuard';
 import { readJsonBody, sendJson } from './respond';
 
 /**
@@ -54,8 +56,6 @@ export interface Route {
   handle(request: RouteRequest): Promise<void>;
 }
 
-const SYMBOL = /^[A-Z0-9./_-]{1,40}$/;
-
 /** Every API route; the dashboard's static files are served apart (staticFiles.ts). */
 export const ROUTES: readonly Route[] = [
   {
@@ -90,7 +90,12 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     path: '/v1/bars',
     scope: 'read',
-    handle: ({ res, url, deps }) => writeBarsResponse(res, deps.stores, parseBarsQuery(url.searchParams)),
+    handle: ({ req, res, url, deps }) => {
+      const query = parseBarsQuery(url.searchParams);
+      return guardsOf(deps).limit.run(callerOf(req), () =>
+        writeBarsResponse(res, deps.stores, query, clientGone(res)),
+      );
+    },
   },
   {
     method: 'GET',
@@ -105,25 +110,23 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     path: '/v1/fundamentals/{symbol}',
     scope: 'read',
-    handle: async ({ res, params, deps }) => {
-      const symbol = params['symbol'] ?? '';
-      if (!SYMBOL.test(symbol)) {
-        throw new GatewayError(
-          'BAD_REQUEST',
-          `symbol: ${JSON.stringify(symbol)} is not a symbol (upper case, e.g. AAPL)`,
-          'symbol',
-        );
-      }
-      if (deps.fundamentals === undefined) {
+    handle: async ({ req, res, params, deps }) => {
+      const symbol = SymbolSchema.safeParse(params['symbol'] ?? '');
+      if (!symbol.success) throw badParam('symbol', symbol.error.issues[0]?.message ?? 'not a symbol');
+      const lookup = deps.fundamentals;
+      if (lookup === undefined) {
         throw new GatewayError(
           'UNAVAILABLE',
           'the fundamentals service is not available yet in this gateway: use `tickline fundamentals SYMBOL` meanwhile',
         );
       }
-      const found = await deps.fundamentals.getFundamentals(symbol);
-      if ('invalid' in found) throw new GatewayError('BAD_REQUEST', `symbol: ${found.invalid}`, 'symbol');
-      if ('unavailable' in found) throw new GatewayError('UNAVAILABLE', found.unavailable);
-      sendJson(res, 200, found.value);
+      const { limit, scrub } = guardsOf(deps);
+      const found = await limit.run(callerOf(req), () => lookup.getFundamentals(symbol.data));
+      // Provider texts (failures, the reason none answered) are shown scrubbed and cut, never verbatim.
+      if ('invalid' in found) throw badParam('symbol', shownUpstream(found.invalid, scrub));
+      if ('unavailable' in found)
+        throw new GatewayError('UNAVAILABLE', shownUpstream(found.unavailable, scrub));
+      sendJson(res, 200, scrubbedJson(found.value, scrub));
     },
   },
   {
@@ -132,8 +135,13 @@ export const ROUTES: readonly Route[] = [
     scope: 'operator',
     handle: async ({ req, res, deps }) => {
       const request = parseBackfillBody(await readJsonBody(req, deps.maxBodyBytes), Date.now());
-      if (deps.backfill !== undefined)
-        return sendJson(res, 202, await queueOnService(deps.backfill, request));
+      const port = deps.backfill;
+      if (port !== undefined)
+        return sendJson(
+          res,
+          202,
+          await guardsOf(deps).limit.run(callerOf(req), () => queueOnService(port, request)),
+        );
       const queued = await enqueueBackfill(deps.redis, deps.config.prefix, request);
       sendJson(res, 202, {
         status: 'queued',
@@ -163,6 +171,13 @@ export const ROUTES: readonly Route[] = [
       ),
   },
 ];
+
+/** `value` with every string scrubbed (a failure's message quotes a provider; the source cut it already). */
+function scrubbedJson(value: unknown, scrub: (text: string) => string): unknown {
+  return JSON.parse(JSON.stringify(value), (_key, field: unknown) =>
+    typeof field === 'string' ? scrub(field) : field,
+  );
+}
 
 /** Hands the request to the backfill service; what it refuses is a 400 saying why. */
 async function queueOnService(port: BackfillPort, request: BackfillRequest) {
