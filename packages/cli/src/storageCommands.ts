@@ -1,4 +1,4 @@
-import { isTimeframe, VenueSchema } from '@tickline/core';
+import { eraProblem, isTimeframe, VenueSchema } from '@tickline/core';
 import type { TicklineConfig } from '@tickline/config';
 import {
   connectDatabase,
@@ -38,15 +38,19 @@ async function withDatabase<T>(config: TicklineConfig, what: string, run: (db: D
   }
 }
 
-/** Epoch ms from ISO-8601 (UTC unless it names a zone) or from an epoch-ms integer. */
+/**
+ * Epoch ms from ISO-8601 (UTC unless it names a zone) or from an epoch-ms integer, within the era every
+ * request is bounded to (core's ERA_START_MS..ERA_END_MS, as the gateway checks it).
+ */
 export function parseTime(text: string, name: string): number {
   const trimmed = text.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
   const zoned = /T.*(Z|[+-]\d\d:?\d\d)$/i.test(trimmed) || !trimmed.includes('T') ? trimmed : `${trimmed}Z`;
-  const ms = Date.parse(zoned);
+  const ms = /^\d+$/.test(trimmed) ? Number(trimmed) : Date.parse(zoned);
   if (Number.isNaN(ms)) {
     throw new CliError(`--${name} ${JSON.stringify(text)} is not a time: use ISO-8601 UTC or epoch ms`, 2);
   }
+  const outside = eraProblem(ms);
+  if (outside !== undefined) throw new CliError(`--${name} ${JSON.stringify(text)}: ${outside}`, 2);
   return ms;
 }
 

@@ -47,6 +47,10 @@ test('times are ISO-8601 in UTC unless zoned, or epoch ms', () => {
   expect(parseTime('2025-01-01T10:00', 'from')).toBe(Date.UTC(2025, 0, 1, 10));
   expect(parseTime('2025-01-01T10:00+02:00', 'from')).toBe(Date.UTC(2025, 0, 1, 8));
   expect(parseTime('1735689600000', 'from')).toBe(Date.UTC(2025, 0, 1));
+  // The era every request is bounded to, as the gateway checks it (docs/security.md).
+  for (const far of ['+275760-09-13T00:00:00Z', '8640000000000000', '1899-12-31', '2200-01-01']) {
+    expect(() => parseTime(far, 'to')).toThrow(/--to .* must be a whole epoch ms from 1900/);
+  }
 });
 
 test('--help lists the storage commands', async () => {
