@@ -170,12 +170,14 @@ export class Spool {
     return { bytes: this.end, ...this.counts, oldestAt };
   }
 
-  /** Closes the file and releases the lock. Idempotent. */
+  /** Closes the file (removing it when empty, so no husks pile up) and releases the lock. Idempotent. */
   close(): void {
     if (this.fd < 0) return;
     closeSync(this.fd);
     this.fd = -1;
-    rmSync(`${this.options.path}.lock`, { force: true });
+    const { path } = this.options;
+    if (this.end === 0) for (const file of [path, `${path}.cursor`]) rmSync(file, { force: true });
+    rmSync(`${path}.lock`, { force: true });
   }
 
   /** Walks the frames after the committed offset: counts them and returns where the last whole one ends. */
