@@ -5,7 +5,8 @@ import { parse } from 'yaml';
 import { declaredMetricNames } from './metrics/catalogue';
 
 // docker-compose.yml cannot be started here (no Docker engine), so this test holds it, the Prometheus
-// scrape config and the Grafana dashboard to the code they describe.
+// scrape config, the alert rules, Alertmanager's config and the Grafana dashboard to the code and files
+// they describe. The rules' own behaviour is test/alertRules.test.ts's (promtool).
 
 const ROOT = path.resolve(__dirname, '..');
 const read = (file: string): string => fs.readFileSync(path.join(ROOT, file), 'utf8');
@@ -14,13 +15,35 @@ interface ComposeService {
   readonly command?: readonly string[];
   readonly image?: string;
   readonly environment?: Record<string, string>;
+  readonly volumes?: readonly string[];
+  readonly ports?: readonly string[];
+  readonly depends_on?: readonly string[];
 }
 const compose = parse(read('docker-compose.yml'), { merge: true }) as {
   services: Record<string, ComposeService>;
 };
 const prometheus = parse(read('infra/prometheus/prometheus.yml')) as {
   scrape_configs: { static_configs: { targets: string[] }[] }[];
+  rule_files?: string[];
+  alerting?: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
 };
+const alertRules = parse(read('infra/prometheus/alerts.yml')) as {
+  groups: { rules: { alert: string; expr: string }[] }[];
+};
+interface Route {
+  readonly receiver?: string;
+  readonly routes?: readonly Route[];
+}
+const alertmanager = parse(read('infra/alertmanager/alertmanager.yml')) as {
+  route: Route;
+  receivers: { name: string; webhook_configs?: { url: string; send_resolved?: boolean }[] }[];
+};
+
+/** The host file a compose service mounts at `target`, relative to the repository. */
+function mountedAt(service: string, target: string): string | undefined {
+  const volume = compose.services[service]?.volumes?.find((v) => v.split(':')[1] === target);
+  return volume === undefined ? undefined : path.normalize(volume.split(':')[0]!);
+}
 const dashboard = JSON.parse(read('infra/grafana/dashboards/tickline.json')) as {
   panels: { title: string; targets: { expr: string }[] }[];
 };
@@ -56,6 +79,54 @@ describe('docker-compose.yml', () => {
     const targets = prometheus.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets));
     const expected = runServices.map(([name, s]) => `${name}:${s.environment?.['TICKLINE_METRICS_PORT']}`);
     expect(targets.sort()).toEqual(expected.sort());
+  });
+});
+
+describe('alerting', () => {
+  it('has Prometheus load alerts.yml, mounted beside its config in compose', () => {
+    expect(prometheus.rule_files).toEqual(['alerts.yml']);
+    expect(mountedAt('prometheus', '/etc/prometheus/prometheus.yml')).toBe('infra/prometheus/prometheus.yml');
+    expect(mountedAt('prometheus', '/etc/prometheus/alerts.yml')).toBe('infra/prometheus/alerts.yml');
+  });
+
+  it('sends alerts to the compose Alertmanager, which mounts infra/alertmanager/alertmanager.yml', () => {
+    const targets = prometheus.alerting?.alertmanagers.flatMap((a) =>
+      a.static_configs.flatMap((s) => s.targets),
+    );
+    expect(targets).toEqual(['alertmanager:9093']);
+    const service = compose.services['alertmanager'];
+    expect(service?.image).toMatch(/^prom\/alertmanager(:|$)/);
+    expect(mountedAt('alertmanager', '/etc/alertmanager/alertmanager.yml')).toBe(
+      'infra/alertmanager/alertmanager.yml',
+    );
+    expect(service?.ports).toEqual(['127.0.0.1:9093:9093']);
+    expect(compose.services['prometheus']?.depends_on).toContain('alertmanager');
+  });
+
+  it('routes every alert to a defined receiver, the example one a webhook with resolutions', () => {
+    const receivers = new Set(alertmanager.receivers.map((r) => r.name));
+    const routed = (route: Route): string[] => [
+      ...(route.receiver === undefined ? [] : [route.receiver]),
+      ...(route.routes ?? []).flatMap(routed),
+    ];
+    expect(alertmanager.route.receiver).toBeDefined();
+    expect(routed(alertmanager.route).filter((name) => !receivers.has(name))).toEqual([]);
+    const root = alertmanager.receivers.find((r) => r.name === alertmanager.route.receiver);
+    expect(root?.webhook_configs).toEqual([
+      { url: expect.stringMatching(/^https?:\/\//), send_resolved: true },
+    ]);
+  });
+
+  it('writes rules only over metrics the code defines, prom-client defaults and Prometheus up', () => {
+    const defined = declaredMetricNames();
+    const used = alertRules.groups.flatMap((g) =>
+      g.rules.flatMap((r) => [...r.expr.matchAll(/tickline_[a-z0-9_]+/g)].map((m) => m[0])),
+    );
+    expect(used.length).toBeGreaterThan(0);
+    const unknown = used
+      .map((name) => name.replace(/_(bucket|sum|count)$/, ''))
+      .filter((name) => !defined.has(name) && !/^tickline_(process|nodejs)_/.test(name));
+    expect(unknown).toEqual([]);
   });
 });
 

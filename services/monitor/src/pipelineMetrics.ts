@@ -1,14 +1,15 @@
 import type { StatusReport } from '@tickline/ops';
 import { Gauge, type Registry } from 'prom-client';
+import type { ResourceReport } from './resourceReport';
 
 type Labels<T extends string> = Partial<Record<T, string>>;
 
-interface GaugeSpec<T extends string> {
+interface GaugeSpec<T extends string, R = StatusReport> {
   readonly name: string;
   readonly help: string;
   readonly labelNames: readonly T[];
   /** The samples of one report. */
-  readonly samples: (report: StatusReport) => readonly (readonly [Labels<T>, number])[];
+  readonly samples: (report: R) => readonly (readonly [Labels<T>, number])[];
 }
 
 const seconds = (ms: number) => ms / 1000;
@@ -137,25 +138,65 @@ const SPECS = [
   } satisfies GaugeSpec<never>,
 ];
 
+/** What Redis and the cache's disk have left: the alerts on `maxmemory` and a full disk stand on these. */
+const RESOURCE_SPECS = [
+  {
+    name: 'tickline_redis_used_memory_bytes',
+    help: 'Memory Redis uses (INFO used_memory), per server.',
+    labelNames: ['node'],
+    samples: (r) => r.redis.map((m) => [{ node: m.node }, m.usedBytes] as const),
+  } satisfies GaugeSpec<'node', ResourceReport>,
+  {
+    name: 'tickline_redis_maxmemory_bytes',
+    help: 'Redis maxmemory (INFO maxmemory), per server; 0 means no limit.',
+    labelNames: ['node'],
+    samples: (r) => r.redis.map((m) => [{ node: m.node }, m.maxBytes] as const),
+  } satisfies GaugeSpec<'node', ResourceReport>,
+  {
+    name: 'tickline_cache_disk_free_bytes',
+    help: 'Bytes still free for the file cache on its filesystem (statfs bavail).',
+    labelNames: [],
+    samples: (r) => (r.cacheDisk === undefined ? [] : [[{}, r.cacheDisk.freeBytes] as const]),
+  } satisfies GaugeSpec<never, ResourceReport>,
+  {
+    name: 'tickline_cache_disk_size_bytes',
+    help: "Size of the file cache's filesystem (statfs blocks).",
+    labelNames: [],
+    samples: (r) => (r.cacheDisk === undefined ? [] : [[{}, r.cacheDisk.sizeBytes] as const]),
+  } satisfies GaugeSpec<never, ResourceReport>,
+];
+
 /** Names of the gauges this module registers (the catalogue test checks docs/metrics.md against it). */
-export const PIPELINE_METRIC_NAMES: readonly string[] = SPECS.map((spec) => spec.name);
+export const PIPELINE_METRIC_NAMES: readonly string[] = [...SPECS, ...RESOURCE_SPECS].map(
+  (spec) => spec.name,
+);
 
 /**
- * Registers the pipeline gauges on `registry`. Each is filled at scrape time from `report()`, which
- * the caller rate-limits: one scrape reads Redis, PostgreSQL and the cache once, not once per gauge.
+ * Registers the pipeline gauges on `registry`. Each is filled at scrape time from `report()` (or
+ * `resources()` for Redis memory and disk space), which the caller rate-limits: one scrape reads Redis,
+ * PostgreSQL and the cache once, not once per gauge. Without `resources` those gauges stay empty.
  */
-export function registerPipelineMetrics(registry: Registry, report: () => Promise<StatusReport>): void {
-  for (const spec of SPECS as readonly GaugeSpec<string>[]) {
-    new Gauge({
-      name: spec.name,
-      help: spec.help,
-      labelNames: spec.labelNames,
-      registers: [registry],
-      async collect() {
-        const current = await report();
-        this.reset();
-        for (const [labels, value] of spec.samples(current)) this.set(labels, value);
-      },
-    });
+export function registerPipelineMetrics(
+  registry: Registry,
+  report: () => Promise<StatusReport>,
+  resources: () => Promise<ResourceReport> = () => Promise.resolve({ redis: [] }),
+): void {
+  for (const spec of SPECS as readonly GaugeSpec<string>[]) register(registry, spec, report);
+  for (const spec of RESOURCE_SPECS as readonly GaugeSpec<string, ResourceReport>[]) {
+    register(registry, spec, resources);
   }
+}
+
+function register<R>(registry: Registry, spec: GaugeSpec<string, R>, read: () => Promise<R>): void {
+  new Gauge({
+    name: spec.name,
+    help: spec.help,
+    labelNames: spec.labelNames,
+    registers: [registry],
+    async collect() {
+      const current = await read();
+      this.reset();
+      for (const [labels, value] of spec.samples(current)) this.set(labels, value);
+    },
+  });
 }

@@ -79,6 +79,16 @@ test('the monitor exposes lag, ages, heartbeats, dead letters and store health, 
   expect(samples(body, 'tickline_dlq_entries')).toEqual({ '{source="binance"}': 1 });
   expect(samples(body, 'tickline_store_up')).toEqual({ '{store="cache"}': 1 });
   expect(samples(body, 'tickline_cache_files')).toEqual({ '': 0 });
+  // Redis memory and the cache's disk (the test Redis has no maxmemory: 0).
+  const used = Object.values(samples(body, 'tickline_redis_used_memory_bytes'));
+  expect(used).toEqual([expect.any(Number)]);
+  expect(used[0]).toBeGreaterThan(0);
+  expect(Object.keys(samples(body, 'tickline_redis_maxmemory_bytes'))).toEqual([
+    expect.stringMatching(/^\{node="[^"]+:\d+"\}$/),
+  ]);
+  const free = samples(body, 'tickline_cache_disk_free_bytes')[''];
+  expect(free).toBeGreaterThan(0);
+  expect(samples(body, 'tickline_cache_disk_size_bytes')['']).toBeGreaterThanOrEqual(free!);
 
   // Within the read interval a second scrape reuses the first reading: new entries are not seen yet.
   await ctx.redis.xadd(ticks, '*', 'v', '1', 'd', msgpackCodec.encode([{ price: 1 }]));
