@@ -18,7 +18,8 @@ import { moved, parseExposition, readCatalogue, type Family } from './catalogue'
 // runs (PostgreSQL and the file cache configured), and every one the catalogue says moves in the demo
 // has moved. The demo's own services are wrapped only to read their registries (what /metrics serves):
 // during the run, and just before each stops. Beside the demo, a gateway and backfill app on the same
-// prefix stand for an operator watching: a dashboard client subscribed to the demo's bars.
+// prefix stand for an operator watching: a dashboard client subscribed to the demo's bars. The fundamentals
+// service beside them refreshes no universe here; it serves its cache-cleanup counter.
 
 const LIMIT = 3000;
 const READ_TOKEN = 'read-token-0123456789abcdef';
@@ -115,10 +116,14 @@ test('every catalogue metric is served during the demo, and those marked as movi
     DATABASE_URL: databaseUrl,
   };
 
-  // The operator's side: gateway and backfill, and a dashboard client on the demo's 1m bars.
+  // The operator's side: gateway, backfill and fundamentals, and a dashboard client on the demo's 1m bars.
   const gatewayPort = await freePort();
   side = await startApp({
-    services: [serviceRegistry.gateway!.create(), serviceRegistry.backfill!.create()],
+    services: [
+      serviceRegistry.gateway!.create(),
+      serviceRegistry.backfill!.create(),
+      serviceRegistry.fundamentals!.create(),
+    ],
     config: loadConfig({
       env: { ...env, TICKLINE_METRICS_PORT: '0', TICKLINE_GATEWAY_PORT: String(gatewayPort) },
     }),
