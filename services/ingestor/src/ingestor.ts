@@ -109,6 +109,10 @@ export class Ingestor {
     for (const remove of this.removers) remove();
     for (const gap of this.dropped.endAll()) this.publishSpoolGap(gap);
     results.push(...(await Promise.allSettled([this.publisher.close()])));
+    // Dropped by the close itself (memory left over, spool budget spent): no stream can take the gap now.
+    for (const gap of this.dropped.endAll()) {
+      this.options.logger.error({ ...gap }, 'spool full at stop: trades dropped, gap not published');
+    }
     try {
       this.options.spool?.close();
     } catch (error) {
