@@ -45,6 +45,33 @@ async function openSockets(url: string, count: number): Promise<StreamClient[]> 
 const answered = (client: StreamClient) =>
   client.frames.filter((f) => f.type === 'subscribed' || f.type === 'error');
 
+/** Asks /healthz every 50 ms until stopped: each answer must be a 200 within a second. */
+function watchHealth(url: string): { stop(): Promise<{ answered: number; failed: string[] }> } {
+  let answered = 0;
+  const failed: string[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const started = performance.now();
+      const status = await fetch(`${url}/healthz`).then(
+        (r) => r.status,
+        (e: Error) => e.message,
+      );
+      const ms = performance.now() - started;
+      if (status === 200 && ms < 1000) answered += 1;
+      else failed.push(`${status} in ${Math.round(ms)} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return { answered, failed };
+    },
+  };
+}
+
 async function gatewayMetric(url: string, name: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
@@ -53,18 +80,24 @@ async function gatewayMetric(url: string, name: string): Promise<number> {
 test('probe 5: 50 sockets x 20 made-up instruments stay under the cap; the rest are refused at once, clearly', async () => {
   const { gw, name } = await start('probe5');
   const cap = gw.config.gateway.maxRedisConnections;
+  const health = watchHealth(gw.url);
   const clients = await openSockets(gw.url, 50);
-  const started = performance.now();
-  clients.forEach((client, s) => {
+  // Each socket sends its 20 subscribes at once; all 20 answers must be back within a second.
+  const slowest: number[] = [];
+  for (const [s, client] of clients.entries()) {
+    const started = performance.now();
+    let last = started;
+    const onMessage = () => (last = performance.now());
+    client.ws.on('message', onMessage);
     for (let i = 0; i < 20; i++) {
       const instrument = `binance:FAKE${s}X${i}USDT`;
       client.send({ op: 'subscribe', id: `f${i}`, channel: 'bars', instrument, timeframe: '1m' });
     }
-  });
-  await waitFor(() => clients.every((c) => answered(c).length === 20), {
-    what: 'an answer to every subscribe',
-  });
-  expect(performance.now() - started).toBeLessThan(1000);
+    await waitFor(() => answered(client).length === 20, { intervalMs: 5, what: `answers on socket ${s}` });
+    client.ws.off('message', onMessage);
+    slowest.push(last - started);
+  }
+  expect(Math.max(...slowest)).toBeLessThan(1000);
   const frames = clients.flatMap(answered);
   const refused = frames.filter((f) => f.type === 'error');
   expect(refused.length).toBeGreaterThanOrEqual(1000 - cap);
@@ -81,6 +114,7 @@ test('probe 5: 50 sockets x 20 made-up instruments stay under the cap; the rest 
   expect(await gatewayMetric(gw.url, 'tickline_gateway_redis_connections')).toBe(held);
   expect(await gatewayMetric(gw.url, 'tickline_gateway_ws_subscriptions_refused_total')).toBe(refused.length);
   await expectHealthy(gw.url);
+  expect(await health.stop()).toEqual({ answered: expect.any(Number), failed: [] });
   // Gone with the sockets: each reader stops with its last subscriber, within its XREAD's block time.
   for (const client of sockets.splice(0)) client.ws.terminate();
   await waitFor(async () => (await connectionsNamed(ctx.redis, name)) <= 2, {
