@@ -1,4 +1,10 @@
-import { parseInstrumentId, parseTimeframe, type InstrumentRef, type Timeframe } from '@tickline/core';
+import {
+  eraProblem,
+  parseInstrumentId,
+  parseTimeframe,
+  type InstrumentRef,
+  type Timeframe,
+} from '@tickline/core';
 import { ClientError } from './clientError';
 
 /** `binance:BTCUSDT` or `{ venue, symbol }`, checked; a bad one is an INVALID_ARGUMENT naming it. */
@@ -18,7 +24,7 @@ export function timeframeArg(input: string): Timeframe {
   }
 }
 
-/** `from` as epoch ms: a whole number, a Date or an ISO-8601 text. */
+/** `from` as epoch ms: a whole number, a Date or an ISO-8601 text, from 1970 to the end of core's era. */
 export function fromArg(input: number | Date | string | undefined): number | undefined {
   if (input === undefined) return undefined;
   const ms = typeof input === 'number' ? input : new Date(input).getTime();
@@ -28,6 +34,8 @@ export function fromArg(input: number | Date | string | undefined): number | und
       `from must be epoch milliseconds, a Date or an ISO-8601 time, got ${JSON.stringify(input)}`,
     );
   }
+  const outside = eraProblem(ms);
+  if (outside !== undefined) throw new ClientError('INVALID_ARGUMENT', `from ${outside}`);
   return ms;
 }
 
