@@ -6,6 +6,7 @@ import type Redis from 'ioredis';
 import { ENTRY_SCHEMA_VERSION, msgpackCodec, streamKeys } from '@tickline/bus';
 import type { Bar, Timeframe } from '@tickline/core';
 import { connectDatabase, migrate, type Database } from '@tickline/storage';
+import type { App } from '@tickline/runtime';
 import { redisTestContext, type RedisTestContext } from '@tickline/testkit';
 import { series } from '../../packages/storage/test/bars';
 import { DATABASE_URL, TIMESCALE_MODE } from '../../packages/storage/test/testDatabase';
@@ -160,4 +161,17 @@ export function expectSameBars(actual: readonly Bar[], expected: readonly Bar[])
   const index = expected.findIndex((bar, i) => barLine(bar) !== barLine(actual[i]!));
   if (index !== -1) expect(actual[index]).toEqual(expected[index]);
   expect(index).toBe(-1);
+}
+
+/** The sum of a metric's samples in a running app, over those carrying `labels`. */
+export async function metricTotal(
+  app: App,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const metric = app.metrics.getSingleMetric(name);
+  if (metric === undefined) throw new Error(`${name} is not registered`);
+  return (await metric.get()).values
+    .filter((v) => Object.entries(labels).every(([k, value]) => v.labels[k] === value))
+    .reduce((sum, v) => sum + v.value, 0);
 }

@@ -44,6 +44,7 @@ export {
   type CacheProblemCode,
 } from './cache/verifyCache';
 export { repairCache, type RepairSource, type RepairAction } from './cache/repairCache';
+export { healYearFiles, type HealAction } from './cache/healCache';
 export {
   formatCsv,
   parseCsv,

@@ -131,3 +131,15 @@ test('tailBars gives the rows from a time on, for any time; nothing when the row
   }
   expect(tailBars('f', formatCsv([bars[1]!, bars[0]!]), context, T0)).toBeUndefined();
 });
+
+test('an append to a file damaged in its first block is CACHE_CORRUPT naming the file (the sink heals that code)', async () => {
+  await writeCachedBars(dir.root, series(10));
+  const bytes = await fs.readFile(file(dir.root));
+  bytes.fill(0xff, bytes.length >> 1, (bytes.length >> 1) + 16); // the size still matches the metadata
+  await fs.writeFile(file(dir.root), bytes);
+  await expect(writeCachedBars(dir.root, series(1, { from: T0 + 60 * 60_000 }))).rejects.toMatchObject({
+    name: 'StorageError',
+    code: 'CACHE_CORRUPT',
+    message: expect.stringContaining(file(dir.root)),
+  });
+});

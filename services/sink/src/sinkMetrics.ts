@@ -7,6 +7,8 @@ export interface SinkMetrics {
   readonly batchSeconds: Histogram;
   /** Cache writes refused because a file already there is damaged (StorageError CACHE_CORRUPT). */
   readonly cacheIntegrityFailures: Counter;
+  /** Damaged year files the sink healed itself: `action` is `repaired` (from the database) or `quarantined`. */
+  readonly cacheHeals: Counter<'action'>;
 }
 
 export function sinkMetrics(registry: Registry): SinkMetrics {
@@ -31,7 +33,13 @@ export function sinkMetrics(registry: Registry): SinkMetrics {
     }),
     cacheIntegrityFailures: new Counter({
       name: 'tickline_cache_integrity_failures_total',
-      help: 'Cache writes that found a damaged file (unreadable gzip, rows that are not bars); run tickline cache verify/repair',
+      help: 'Cache writes that found a damaged file (unreadable gzip, rows that are not bars); the sink heals it (tickline_sink_cache_heals_total)',
+      registers: [registry],
+    }),
+    cacheHeals: new Counter({
+      name: 'tickline_sink_cache_heals_total',
+      help: 'Damaged cache year files healed by the sink: repaired from the database, or quarantined (rows lost published as cache-damaged gaps)',
+      labelNames: ['action'],
       registers: [registry],
     }),
   };

@@ -2,9 +2,10 @@ import { createRedis, DeadLetterQueue, lagReadiness, StreamConsumer, streamKeys 
 import { parseInstrumentId } from '@tickline/core';
 import { redisConnectionSettings } from '@tickline/config';
 import { defineService, type ServiceContext, type ServiceDefinition } from '@tickline/runtime';
-import { connectDatabase, type Database } from '@tickline/storage';
+import { connectDatabase, queryBars, type Database } from '@tickline/storage';
 import { BarBatcher } from './barBatcher';
 import { barsOf } from './barRecords';
+import { cacheHealer, publishGaps } from './cacheHealer';
 import { resolveSinkOptions, type SinkOptions } from './sinkOptions';
 import { sinkMetrics } from './sinkMetrics';
 import { cacheStore, databaseStore, StoreWriter, type BarStore } from './storeWriter';
@@ -32,17 +33,25 @@ export function createSinkService(options: SinkOptions = {}): ServiceDefinition 
               applicationName: 'tickline-sink',
             })
           : undefined;
+      const metrics = sinkMetrics(context.metrics);
+      const keys = streamKeys(config.prefix);
+      const heal = cacheHealer({
+        root: config.cache.dir,
+        rowsFrom: db ? async (year) => (await queryBars(db, year)).filter((bar) => bar.final) : undefined,
+        publishGaps: (gaps) => publishGaps(redis, keys.gaps(), gaps),
+        metrics,
+        log: (level, message, details) => logger[level](details, message),
+      });
       const stores: BarStore[] = [];
       if (db) stores.push(databaseStore(db));
-      if (settings.cache) stores.push(cacheStore(config.cache.dir));
+      if (settings.cache) stores.push(cacheStore(config.cache.dir, heal));
       const writer = new StoreWriter({
         stores,
-        metrics: sinkMetrics(context.metrics),
+        metrics,
         signal,
         backoff: settings.retryBackoff,
         log: (message, details) => logger.warn(details, message),
       });
-      const keys = streamKeys(config.prefix);
       const instruments = config.instruments.map(parseInstrumentId);
       const batcher = new BarBatcher({
         write: (bars) => writer.write(bars),

@@ -1,6 +1,7 @@
 import { backoffDelay, type BackoffOptions } from '@tickline/bus';
 import type { Bar } from '@tickline/core';
 import { StorageError, upsertBars, writeCachedBars, type Database } from '@tickline/storage';
+import type { CacheHealer } from './cacheHealer';
 import { isRetryable } from './retryable';
 import type { SinkMetrics } from './sinkMetrics';
 
@@ -18,12 +19,24 @@ export function databaseStore(db: Database): BarStore {
   };
 }
 
-export function cacheStore(root: string): BarStore {
+/**
+ * The file cache; with `heal`, a write that meets a damaged year file (CACHE_CORRUPT) heals the batch's
+ * files (cacheHealer.ts) and is made once more.
+ */
+export function cacheStore(root: string, heal?: CacheHealer): BarStore {
+  const write = async (bars: readonly Bar[]) =>
+    bars.length - (await writeCachedBars(root, bars)).skippedPartial;
   return {
     name: 'cache',
     write: async (bars) => {
-      const result = await writeCachedBars(root, bars);
-      return bars.length - result.skippedPartial;
+      try {
+        return await write(bars);
+      } catch (error) {
+        if (heal === undefined || !(error instanceof StorageError) || error.code !== 'CACHE_CORRUPT')
+          throw error;
+        await heal(bars, error);
+        return write(bars);
+      }
     },
   };
 }

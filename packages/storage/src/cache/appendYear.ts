@@ -77,9 +77,19 @@ async function startsDateOnly(file: string): Promise<boolean> {
   try {
     const head = Buffer.alloc(4096);
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    const text = zlib
-      .gunzipSync(head.subarray(0, bytesRead), { finishFlush: zlib.constants.Z_SYNC_FLUSH })
-      .toString('utf8');
+    let text: string;
+    try {
+      text = zlib
+        .gunzipSync(head.subarray(0, bytesRead), { finishFlush: zlib.constants.Z_SYNC_FLUSH })
+        .toString('utf8');
+    } catch (error) {
+      // Damage in the first block: the same error a whole read gives, so the sink heals the file.
+      throw new StorageError(
+        'CACHE_CORRUPT',
+        `${file} is not a readable gzip file (${(error as Error).message}); run cache verify/repair`,
+        { cause: error },
+      );
+    }
     const row = text.split('\n')[1] ?? '';
     return row.indexOf(',') === 10;
   } finally {

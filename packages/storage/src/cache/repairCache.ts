@@ -58,45 +58,64 @@ export async function repairCache(
       continue;
     }
     if (links.has(file) || links.has(yearMetadataFile(file))) continue; // never written through: left to a person
-    const { symbol, timeframe, year } = fileIdentity(file);
+    const { timeframe, year } = fileIdentity(file);
     if (!isTimeframe(timeframe) || !Number.isInteger(year)) continue; // not a year file (pipeline variant): left alone
-    await withFileLock(lockFileFor(file), async () => {
-      const stillBad = await verifyFile(file);
-      if (stillBad.length === 0) return; // repaired by someone else meanwhile
-      const previous = await readYearMetadata(file);
-      const venue = isVenue(previous?.data_source) ? previous.data_source : options.venue;
-      if (venue === undefined) {
-        throw new StorageError(
-          'CACHE_BAD_PATH',
-          `cannot repair ${file}: its metadata names no venue; pass venue`,
-        );
-      }
-      const context = { venue, symbol, timeframe, defaultSource: previous?.provider_info?.name ?? venue };
-      const salvaged = salvage((await readCacheFile(file)) ?? Buffer.alloc(0), context);
-      const source = await rowsFrom({
-        venue,
-        symbol,
-        timeframe,
-        from: Date.UTC(year, 0, 1),
-        to: Date.UTC(year + 1, 0, 1),
-      });
-      const merged = sortedBars(mergeByPrecedence(salvaged, source).values());
-      written.push(await writeYear(file, merged, { symbol, timeframe, year, venue }, previous));
-      actions.push({
-        file,
-        problems: stillBad.map((problem) => `${problem.code}: ${problem.detail}`),
-        salvagedRows: salvaged.length,
-        sourceRows: source.length,
-        writtenRows: merged.length,
-      });
-    });
+    const repaired = await repairYearFile(file, rowsFrom, options);
+    if (repaired === undefined) continue;
+    written.push(repaired.meta);
+    actions.push(repaired.action);
   }
   await updateIndex(root, written);
   return actions;
 }
 
+/**
+ * Rewrites one damaged year file under its lock: its readable rows merged with the source's rows for its
+ * year, by precedence. Undefined when the file is no longer damaged (repaired by someone else meanwhile).
+ * `venue`: the file's venue when its metadata names none. The caller updates the index with `meta`.
+ */
+export async function repairYearFile(
+  file: string,
+  rowsFrom: RepairSource,
+  options: { venue?: Venue } = {},
+): Promise<{ action: RepairAction; meta: YearMetadata } | undefined> {
+  const { symbol, timeframe, year } = fileIdentity(file);
+  if (!isTimeframe(timeframe)) return undefined;
+  return withFileLock(lockFileFor(file), async () => {
+    const stillBad = await verifyFile(file);
+    if (stillBad.length === 0) return undefined;
+    const previous = await readYearMetadata(file);
+    const venue = isVenue(previous?.data_source) ? previous.data_source : options.venue;
+    if (venue === undefined) {
+      throw new StorageError(
+        'CACHE_BAD_PATH',
+        `cannot repair ${file}: its metadata names no venue; pass venue`,
+      );
+    }
+    const context = { venue, symbol, timeframe, defaultSource: previous?.provider_info?.name ?? venue };
+    const salvaged = salvage((await readCacheFile(file)) ?? Buffer.alloc(0), context);
+    const source = await rowsFrom({
+      venue,
+      symbol,
+      timeframe,
+      from: Date.UTC(year, 0, 1),
+      to: Date.UTC(year + 1, 0, 1),
+    });
+    const merged = sortedBars(mergeByPrecedence(salvaged, source).values());
+    const meta = await writeYear(file, merged, { symbol, timeframe, year, venue }, previous);
+    const action = {
+      file,
+      problems: stillBad.map((problem) => `${problem.code}: ${problem.detail}`),
+      salvagedRows: salvaged.length,
+      sourceRows: source.length,
+      writtenRows: merged.length,
+    };
+    return { action, meta };
+  });
+}
+
 /** The whole rows readable before the damage (a flush-mode inflate stops there instead of failing). */
-function salvage(compressed: Buffer, context: RowContext): Bar[] {
+export function salvage(compressed: Buffer, context: RowContext): Bar[] {
   let text: string;
   try {
     text = zlib.gunzipSync(compressed, { finishFlush: zlib.constants.Z_SYNC_FLUSH }).toString('utf8');
