@@ -76,8 +76,7 @@ function gapsOf(action: HealAction): CacheGap[] {
   }));
 }
 
-/** XADDs gap records to the gaps stream, one entry each, laid out as the bus publisher lays entries out. */
+/** XADDs the gap records to the gaps stream as one entry, laid out as the bus publisher lays entries out. */
 export async function publishGaps(redis: RedisClient, key: string, gaps: readonly CacheGap[]): Promise<void> {
-  for (const gap of gaps)
-    await redis.xadd(key, '*', 'v', ENTRY_SCHEMA_VERSION, 'n', 1, 'd', msgpackCodec.encode([gap]));
+  await redis.xadd(key, '*', 'v', ENTRY_SCHEMA_VERSION, 'n', gaps.length, 'd', msgpackCodec.encode(gaps));
 }
