@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { runCli, type CliDeps } from '@tickline/cli';
 import type { FundamentalsReport } from '@tickline/fundamentals';
 import { AV_KEY, FMP_KEY, startMocks, type Mocks } from '../../fundamentals/test/support/mocks';
 import { tempRoot } from '../../fundamentals/test/support/service';
+import { captureCli } from './support/captureCli';
 
 let mocks: Mocks;
 let root: string;
@@ -28,19 +28,7 @@ function mockEnv(keys: { fmp?: boolean; av?: boolean } = { fmp: true, av: true }
   };
 }
 
-async function cli(argv: string[], env: Record<string, string>) {
-  let stdout = '';
-  let stderr = '';
-  const deps: CliDeps = {
-    env,
-    registry: {},
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    runServices: () => Promise.resolve(),
-  };
-  const code = await runCli(argv, deps);
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], env: Record<string, string>) => captureCli(argv, env);
 
 describe('tickline fundamentals', () => {
   it('prints the combined view as JSON with each field from its provider; a second run reads the cache', async () => {

@@ -1,19 +1,11 @@
-import { runCli, type CliDeps } from '@tickline/cli';
 import { bar } from '../../storage/test/bars';
 import { barsWriter, writeBars } from '../src/barsOutput';
 import { parseTime } from '../src/storageCommands';
+import { captureCli } from './support/captureCli';
 
 async function cli(argv: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const deps: CliDeps = {
-    env,
-    registry: {},
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    runServices: () => Promise.resolve(),
-  };
-  return { code: await runCli(argv, deps), stdout: () => stdout, stderr: () => stderr };
+  const { code, stdout, stderr } = await captureCli(argv, env);
+  return { code, stdout: () => stdout, stderr: () => stderr };
 }
 
 test('db migrate without DATABASE_URL fails with the variable to set', async () => {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
-import { runCli, type CliDeps } from '@tickline/cli';
+import { captureCli } from '../../../packages/cli/test/support/captureCli';
 import { loadConfig, type TicklineConfig } from '@tickline/config';
 import { startGateway, type BarJson, type Gateway, type GatewayOptions } from '../src';
 import { createMetricsRegistry } from '@tickline/runtime';
@@ -103,16 +103,7 @@ export async function cliBarsJson(
   query: Record<string, string>,
 ): Promise<unknown> {
   const args = Object.entries(query).flatMap(([name, value]) => [`--${name}`, value]);
-  let stdout = '';
-  let stderr = '';
-  const deps: CliDeps = {
-    env,
-    registry: {},
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    runServices: () => Promise.resolve(),
-  };
-  const code = await runCli(['bars', ...args, '--format', 'json'], deps);
+  const { code, stdout, stderr } = await captureCli(['bars', ...args, '--format', 'json'], env);
   if (code !== 0) throw new Error(`tickline bars exited ${code}: ${stderr}`);
   return JSON.parse(stdout);
 }
