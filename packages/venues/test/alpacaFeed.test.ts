@@ -113,6 +113,8 @@ describe('AlpacaFeed against the Alpaca mock', () => {
     mock = await AlpacaMockServer.start();
     const h = start({ feed: 'crypto', symbols: ['BTC/USD'], bars: false });
     await mock.waitForSubscription('trades', 'BTC/USD');
+    // The mock records the subscribe when it arrives; the feed confirms it only once the reply is back.
+    await until(() => (h.feed.subscriptions.trades ?? []).length > 0, 'the confirmed subscription');
     expect(mock.connections[0]?.path).toBe('/v1beta3/crypto/us');
     expect(h.feed.subscriptions).toEqual({
       trades: ['BTC/USD'],
